@@ -1,0 +1,24 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { drizzle } from "drizzle-orm/d1";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./env";
+import { health } from "./health";
+
+export const app = new OpenAPIHono<AppEnv>();
+
+app.use(async (c, next) => {
+  c.set("db", drizzle(c.env.DB));
+  await next();
+});
+
+app.route("/", health);
+
+app.notFound((c) => c.json({ reason: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+
+app.onError((err, c) => {
+  if (err instanceof HTTPException) {
+    return c.json({ reason: err.message || "request refused" }, err.status);
+  }
+  console.error("unhandled error", c.req.method, c.req.url, err);
+  return c.json({ reason: "internal error" }, 500);
+});

@@ -1,0 +1,26 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { resourceApp } from "../lib/openapi";
+
+const Health = z.object({ ok: z.boolean(), d1: z.string(), time: z.string() });
+
+export const health = resourceApp().openapi(
+  createRoute({
+    method: "get",
+    path: "/healthz",
+    tags: ["ops"],
+    summary: "Liveness and D1 reachability",
+    responses: {
+      200: { description: "healthy", content: { "application/json": { schema: Health } } },
+      503: { description: "D1 unreachable", content: { "application/json": { schema: Health } } },
+    },
+  }),
+  async (c) => {
+    const time = new Date().toISOString();
+    try {
+      await c.env.DB.prepare("SELECT 1").first();
+      return c.json({ ok: true, d1: "ok", time }, 200);
+    } catch (e) {
+      return c.json({ ok: false, d1: String(e), time }, 503);
+    }
+  },
+);

@@ -1,0 +1,23 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+
+/** The one error body of the API: `{"reason": "..."}`. */
+export function reason(c: Context, status: ContentfulStatusCode, text: string) {
+  return c.json({ reason: text }, status);
+}
+
+/** Thrown from deep inside a handler; rendered by the app's onError as `{"reason"}`. */
+export class ApiError extends HTTPException {
+  constructor(status: ContentfulStatusCode, text: string) {
+    super(status, { message: text });
+  }
+}
+
+/** Names each bad field, e.g. `query.limit: Too big: expected number to be <=100`. */
+export function describeZodError(where: string, error: z.ZodError): string {
+  return error.issues
+    .map((i) => `${[where, ...i.path.map(String)].join(".")}: ${i.message}`)
+    .join("; ");
+}

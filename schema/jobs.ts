@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { JobKind } from "./enums";
+
+/** One output rendition of a transcode, as the master playlist advertises it. Paths are relative to the job's prefix. */
+export const Rendition = z.object({
+  name: z.string().min(1).max(32),
+  bandwidth: z.number().int().positive(),
+  averageBandwidth: z.number().int().positive().optional(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  codecs: z.string().min(1).max(100),
+  playlist: z.string().min(1).max(200),
+});
+export type Rendition = z.infer<typeof Rendition>;
+
+/** The Queue message: what the producer (an upload) tells the transcoder. The job id is the BullMQ jobId. */
+export const JobMessage = z.object({
+  v: z.literal(1),
+  jobId: z.uuid(),
+  kind: JobKind,
+  sourceKey: z.string().min(1).max(512),
+  /** Every output file goes under this prefix (ends with "/"); unique per job. */
+  outputPrefix: z.string().min(2).max(512).endsWith("/"),
+  createdAt: z.number().int(),
+});
+export type JobMessage = z.infer<typeof JobMessage>;
+
+/** Short-lived signed URLs the edge issues for one job: read the source, write under the output prefix. */
+export const JobUrls = z.object({
+  source: z.url(),
+  /** PUT `${outputBase}${relativePath}?token=${outputToken}` for each output file. */
+  outputBase: z.url(),
+  outputToken: z.string().min(1),
+  expiresAt: z.number().int(),
+});
+export type JobUrls = z.infer<typeof JobUrls>;
+
+/** What the bridge POSTs to the transcoder's intake (`POST {TRANSCODER_URL}/jobs`). */
+export const JobDelivery = JobMessage.extend({ urls: JobUrls });
+export type JobDelivery = z.infer<typeof JobDelivery>;
+
+// Transcoder → edge callbacks: POST /api/v1/internal/jobs/{id}/{progress|complete|fail}, HMAC-signed.
+
+export const ProgressCallback = z.object({
+  progress: z.number().min(0).max(1),
+  attempt: z.number().int().min(1).optional(),
+});
+export type ProgressCallback = z.infer<typeof ProgressCallback>;
+
+export const CompleteCallback = z.object({
+  outputPrefix: z.string().min(2).endsWith("/"),
+  /** Relative to outputPrefix. */
+  master: z.string().min(1),
+  duration: z.number().positive(),
+  segmentCount: z.number().int().positive(),
+  renditions: z.array(Rendition).min(1),
+  /** Relative to outputPrefix: a frame at ~10 % of the duration. */
+  poster: z.string().min(1).optional(),
+});
+export type CompleteCallback = z.infer<typeof CompleteCallback>;
+
+export const FailCallback = z.object({
+  error: z.string().min(1).max(4000),
+  /** false: corrupt or unsupported input; the job will not be tried again. */
+  retryable: z.boolean(),
+  attempt: z.number().int().min(1).optional(),
+});
+export type FailCallback = z.infer<typeof FailCallback>;

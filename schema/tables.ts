@@ -1,0 +1,176 @@
+import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { AdStatus, AdType, EpisodeStatus, JobKind, JobStatus, PersonRole } from "./enums";
+import type { Rendition } from "./jobs";
+
+// Times are epoch milliseconds; days are UTC "YYYY-MM-DD".
+
+export const films = sqliteTable(
+  "films",
+  {
+    id: text("id").primaryKey(),
+    title: text("title").notNull(),
+    type: text("type").notNull(),
+    category: text("category").notNull(),
+    location: text("location").notNull(),
+    language: text("language").notNull().default(""),
+    releaseYear: integer("release_year").notNull().default(0),
+    state: text("state").notNull().default(""),
+    introduction: text("introduction").notNull().default(""),
+    posterKey: text("poster_key"),
+    /** A frame the transcoder extracted; served when the film has no poster of its own. */
+    autoPosterKey: text("auto_poster_key"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    totalViews: integer("total_views").notNull().default(0),
+    /** Views on `viewsDay`; the cron roll-up zeroes it once the day is over. */
+    todayViews: integer("today_views").notNull().default(0),
+    viewsDay: text("views_day").notNull().default(""),
+    /** Views over the last seven days, kept by each view and the daily roll-up. */
+    weekViews: integer("week_views").notNull().default(0),
+  },
+  (t) => [
+    // One index per (filter prefix, order) the catalog asks for, so no list scans the table.
+    index("films_updated").on(t.updatedAt),
+    index("films_created").on(t.createdAt),
+    index("films_week").on(t.weekViews, t.totalViews),
+    index("films_total").on(t.totalViews),
+    index("films_today").on(t.todayViews, t.totalViews),
+    index("films_type_updated").on(t.type, t.updatedAt),
+    index("films_type_created").on(t.type, t.createdAt),
+    index("films_type_week").on(t.type, t.weekViews, t.totalViews),
+    index("films_type_total").on(t.type, t.totalViews),
+    index("films_type_today").on(t.type, t.todayViews, t.totalViews),
+    index("films_category_updated").on(t.category, t.updatedAt),
+    index("films_category_created").on(t.category, t.createdAt),
+    index("films_category_week").on(t.category, t.weekViews, t.totalViews),
+    index("films_category_total").on(t.category, t.totalViews),
+    index("films_category_today").on(t.category, t.todayViews, t.totalViews),
+    index("films_location_updated").on(t.location, t.updatedAt),
+  ],
+);
+
+export const filmPeople = sqliteTable(
+  "film_people",
+  {
+    filmId: text("film_id")
+      .notNull()
+      .references(() => films.id, { onDelete: "cascade" }),
+    role: text("role").$type<PersonRole>().notNull(),
+    name: text("name").notNull(),
+    position: integer("position").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.filmId, t.role, t.position] }), index("film_people_name").on(t.name)],
+);
+
+export const filmViews = sqliteTable(
+  "film_views",
+  {
+    filmId: text("film_id")
+      .notNull()
+      .references(() => films.id, { onDelete: "cascade" }),
+    day: text("day").notNull(),
+    views: integer("views").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.filmId, t.day] }), index("film_views_day").on(t.day)],
+);
+
+export const episodes = sqliteTable(
+  "episodes",
+  {
+    filmId: text("film_id")
+      .notNull()
+      .references(() => films.id, { onDelete: "cascade" }),
+    route: text("route").notNull(),
+    episode: text("episode").notNull(),
+    status: text("status").$type<EpisodeStatus>().notNull(),
+    /** The job whose output this episode shows (or is waiting for). A newer upload replaces it. */
+    jobId: text("job_id"),
+    /** Versioned, immutable prefix of the ready HLS output; null until the first transcode completes. */
+    hlsPrefix: text("hls_prefix"),
+    masterKey: text("master_key"),
+    sourceKey: text("source_key"),
+    duration: real("duration"),
+    renditions: text("renditions", { mode: "json" }).$type<Rendition[]>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.filmId, t.route, t.episode] })],
+);
+
+export const ads = sqliteTable(
+  "ads",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").$type<AdType>().notNull(),
+    status: text("status").$type<AdStatus>().notNull(),
+    /** Image ads: the image. FILM ads: the HLS master playlist once transcoded. */
+    assetKey: text("asset_key"),
+    contentType: text("content_type"),
+    sourceKey: text("source_key"),
+    hlsPrefix: text("hls_prefix"),
+    jobId: text("job_id"),
+    duration: real("duration"),
+    renditions: text("renditions", { mode: "json" }).$type<Rendition[]>(),
+    expiresAt: integer("expires_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("ads_pick").on(t.type, t.status, t.expiresAt)],
+);
+
+export const adImpressions = sqliteTable(
+  "ad_impressions",
+  {
+    adId: text("ad_id")
+      .notNull()
+      .references(() => ads.id, { onDelete: "cascade" }),
+    day: text("day").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.adId, t.day] })],
+);
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").$type<JobKind>().notNull(),
+    status: text("status").$type<JobStatus>().notNull(),
+    filmId: text("film_id"),
+    route: text("route"),
+    episode: text("episode"),
+    adId: text("ad_id"),
+    /** The film's `state` to set when this episode job completes (the upload's `?state=`). */
+    filmState: text("film_state"),
+    sourceKey: text("source_key").notNull(),
+    outputPrefix: text("output_prefix").notNull(),
+    progress: real("progress").notNull().default(0),
+    attempts: integer("attempts").notNull().default(0),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    startedAt: integer("started_at"),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("jobs_status").on(t.status, t.createdAt)],
+);
+
+/** Signed multipart uploads in progress (R2 multipart under the hood). */
+export const uploads = sqliteTable("uploads", {
+  id: text("id").primaryKey(),
+  r2UploadId: text("r2_upload_id").notNull(),
+  key: text("key").notNull(),
+  /** JSON of the target: an episode source or a FILM ad source. */
+  target: text("target", { mode: "json" }).notNull(),
+  size: integer("size").notNull(),
+  partSize: integer("part_size").notNull(),
+  contentType: text("content_type").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+/** Bookkeeping of the scheduled roll-up (last day rolled). */
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
