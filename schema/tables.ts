@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { AdStatus, AdType, EpisodeStatus, JobKind, JobStatus, PersonRole } from "./enums";
 import type { Rendition } from "./jobs";
@@ -27,6 +28,12 @@ export const films = sqliteTable(
     viewsDay: text("views_day").notNull().default(""),
     /** Views over the last seven days, kept by each view and the daily roll-up. */
     weekViews: integer("week_views").notNull().default(0),
+    /**
+     * JSON arrays of the names in film_people (by position), kept by triggers (migration 0002_fts), so a
+     * list of films reads one row per film instead of one per person. Write film_people, not these.
+     */
+    actors: text("actors", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    directors: text("directors", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   },
   (t) => [
     // One index per (filter prefix, order) the catalog asks for, so no list scans the table.
@@ -46,6 +53,9 @@ export const films = sqliteTable(
     index("films_category_total").on(t.category, t.totalViews),
     index("films_category_today").on(t.category, t.todayViews, t.totalViews),
     index("films_location_updated").on(t.location, t.updatedAt),
+    index("films_location_created").on(t.location, t.createdAt),
+    index("films_location_week").on(t.location, t.weekViews, t.totalViews),
+    index("films_location_total").on(t.location, t.totalViews),
   ],
 );
 
