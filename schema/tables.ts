@@ -176,7 +176,24 @@ export const uploads = sqliteTable("uploads", {
   contentType: text("content_type").notNull(),
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
+  /** "open" while parts arrive; "completed" once the object is assembled and its job queued (kept so a repeated complete answers the same). */
+  status: text("status").$type<"open" | "completed">().notNull().default("open"),
 });
+
+/** Parts received for a signed multipart upload: R2 needs every part's etag to complete, and cannot list them itself. */
+export const uploadParts = sqliteTable(
+  "upload_parts",
+  {
+    uploadId: text("upload_id")
+      .notNull()
+      .references(() => uploads.id, { onDelete: "cascade" }),
+    partNumber: integer("part_number").notNull(),
+    size: integer("size").notNull(),
+    etag: text("etag").notNull(),
+    uploadedAt: integer("uploaded_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.uploadId, t.partNumber] })],
+);
 
 /** Bookkeeping of the scheduled roll-up (last day rolled). */
 export const meta = sqliteTable("meta", {
