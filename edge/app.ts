@@ -3,6 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { health } from "./health";
+import { site } from "./site";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -12,6 +13,7 @@ app.use(async (c, next) => {
 });
 
 app.route("/", health);
+app.route("/", site);
 
 app.notFound((c) => c.json({ reason: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 

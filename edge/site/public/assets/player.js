@@ -1,0 +1,77 @@
+// The video player: hls.js (served from this origin) on a <video>, with an "Ad" badge shown while
+// the fragment being played is an ad (see ad-markers.js for how ads are recognised).
+import { findAds } from "./ad-markers.js";
+
+export function createPlayer({ video, badge, status, container }) {
+  let hls = null;
+  /** level index → Set of ad fragment sequence numbers; every variant of one viewer has the same ads. */
+  const adsByLevel = new Map();
+
+  function setAd(on) {
+    if (badge.hidden === !on) return;
+    badge.hidden = !on;
+    container.dataset.ad = on ? "playing" : "";
+    if (on) container.dataset.adsSeen = String(Number(container.dataset.adsSeen ?? 0) + 1);
+  }
+
+  function say(text, isError = false) {
+    status.textContent = text;
+    status.classList.toggle("error", isError);
+  }
+
+  function stop() {
+    hls?.destroy();
+    hls = null;
+    adsByLevel.clear();
+    setAd(false);
+    video.removeAttribute("src");
+    video.load();
+  }
+
+  function play(url, title) {
+    stop();
+    container.hidden = false;
+    container.dataset.fatal = "";
+    container.dataset.adsSeen = "0";
+    const Hls = window.Hls;
+    if (Hls?.isSupported()) {
+      hls = new Hls({ enableWorker: true, backBufferLength: 30 });
+      hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
+        const found = findAds(data.details.fragments);
+        adsByLevel.set(data.level, found.ads);
+        container.dataset.adSource = found.source;
+        container.dataset.adBreaks = String(found.ranges.length);
+      });
+      hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => {
+        setAd(adsByLevel.get(data.frag.level)?.has(data.frag.sn) ?? false);
+      });
+      hls.on(Hls.Events.ERROR, (_e, data) => {
+        if (!data.fatal) return;
+        console.error("hls.js fatal error", data.type, data.details);
+        container.dataset.fatal = `${data.type}:${data.details}`;
+        if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+          hls.recoverMediaError();
+          return;
+        }
+        say(`Playback failed (${data.details}).`, true);
+      });
+      hls.loadSource(url);
+      hls.attachMedia(video);
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      // Native HLS (Safari): no access to the playlist's markers, so no ad badge.
+      video.src = url;
+    } else {
+      say("This browser cannot play HLS video.", true);
+      return;
+    }
+    say(`Playing ${title}.`);
+    video.play().catch((e) => say(`Press play to start (${e.message}).`));
+  }
+
+  video.addEventListener("ended", () => {
+    setAd(false);
+    say("Finished.");
+  });
+
+  return { play, stop };
+}
