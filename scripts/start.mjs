@@ -1,27 +1,136 @@
-// `npm start`: the local stack. For now the edge alone (wrangler dev with local D1, R2 and Queues).
-import { spawn, spawnSync } from "node:child_process";
+// `npm start`: the whole local stack in one command: Redis, the edge (wrangler dev with local D1,
+// R2 and Queues) and the transcoder, wired together with the secrets of .dev.vars; demo content on
+// the first start. Ctrl-C or SIGTERM stops every process it started.
+//   npm start [-- --no-demo | --demo]
+// Configuration (env): EDGE_PORT (8787), INTAKE_PORT (wrangler.toml's TRANSCODER_URL port, 8789),
+// REDIS_PORT (6390) or REDIS_URL (use that Redis, start none), STATE_DIR (.state), EDGE_STATE_DIR
+// (.wrangler/state, or $STATE_DIR/edge when STATE_DIR is set), PUBLIC_BASE_URL, INSPECTOR_PORT,
+// DEMO=0 (never load the demo content).
 import { copyFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { readDevVars, stackConfig } from "./stack/config.mjs";
+import { isPortFree, waitUntilClosed } from "./stack/ports.mjs";
+import { ProcessGroup } from "./stack/processes.mjs";
+import { applyMigrations, ensureSystemDeps, startEdge, startRedis, startTranscoder } from "./stack/services.mjs";
+import { vendorHls } from "./stack/vendor.mjs";
 
-const port = process.env.EDGE_PORT ?? "8787";
-const persist = process.env.STATE_DIR ?? ".wrangler/state";
+const argv = process.argv.slice(2);
+const cfg = stackConfig();
+const rel = (p) => {
+  const r = path.relative(process.cwd(), p);
+  return r.startsWith("..") ? p : r || ".";
+};
+const say = (text) => process.stdout.write(`[stack] ${text}\n`);
 
-if (!existsSync(".dev.vars")) {
-  copyFileSync(".dev.vars.example", ".dev.vars");
-  console.log("created .dev.vars from .dev.vars.example (admin token: dev-admin-token)");
+process.chdir(cfg.root);
+if (!existsSync(cfg.devVarsFile)) {
+  copyFileSync(path.join(cfg.root, ".dev.vars.example"), cfg.devVarsFile);
+  say("created .dev.vars from .dev.vars.example (admin token: dev-admin-token)");
+}
+const devVars = readDevVars(cfg.devVarsFile);
+if (!devVars.SIGNING_SECRET || !devVars.ADMIN_TOKEN) {
+  say(".dev.vars must set ADMIN_TOKEN and SIGNING_SECRET (see .dev.vars.example)");
+  process.exit(1);
+}
+vendorHls();
+
+ProcessGroup.reapStale(cfg.pidFile, say);
+const wanted = [
+  ["EDGE_PORT", cfg.edgePort],
+  ["INTAKE_PORT", cfg.intakePort],
+  ...(cfg.externalRedisUrl ? [] : [["REDIS_PORT", cfg.redisPort]]),
+  ...(cfg.inspectorPort ? [["INSPECTOR_PORT", cfg.inspectorPort]] : []),
+];
+for (const [name, port] of wanted) {
+  if (!(await isPortFree(port))) {
+    say(`port ${port} (${name}) is in use: is another stack running? Stop it, or choose another port: ${name}=<port> npm start`);
+    process.exit(1);
+  }
 }
 
-const migrate = spawnSync(
-  "npx",
-  ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist],
-  { stdio: "inherit", env: { ...process.env, CI: "true" } },
-);
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+ensureSystemDeps(cfg.root, cfg.externalRedisUrl ? ["ffmpeg"] : ["redis", "ffmpeg"]);
 
-const edge = spawn(
-  "npx",
-  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--persist-to", persist, "--show-interactive-dev-session=false"],
-  { stdio: "inherit" },
-);
-console.log(`edge: http://127.0.0.1:${port}  (docs: /docs, health: /healthz)`);
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => edge.kill("SIGTERM"));
-edge.on("exit", (code) => process.exit(code ?? 0));
+const group = new ProcessGroup({ logDir: cfg.logDir, pidFile: cfg.pidFile });
+let stopping = false;
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  say("stopping…");
+  await group.stopAll();
+  const stuck = [];
+  for (const [name, port] of wanted) if (!(await waitUntilClosed(port, 5000))) stuck.push(`${name} ${port}`);
+  if (stuck.length) say(`still bound after stopping: ${stuck.join(", ")}`);
+  else say("stopped; every port is free");
+  process.exit(code);
+}
+
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    if (stopping) {
+      // A second Ctrl-C: no more waiting.
+      for (const p of group.procs) {
+        try {
+          if (p.child.pid) process.kill(-p.child.pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      process.exit(130);
+    }
+    void shutdown(0);
+  });
+}
+
+group.onUnexpectedExit = (name, code, signal) => {
+  if (name === "demo") return;
+  say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${rel(path.join(cfg.logDir, `${name}.log`))}`);
+  void shutdown(1);
+};
+
+try {
+  if (cfg.externalRedisUrl) say(`using the Redis at ${cfg.redisUrl}`);
+  else {
+    say(`starting Redis on port ${cfg.redisPort} (data in ${rel(cfg.redisDir)})`);
+    await startRedis(group, cfg);
+  }
+  say(`applying D1 migrations (local data in ${rel(cfg.edgeStateDir)})`);
+  applyMigrations(cfg);
+  say(`starting the edge (wrangler dev) on port ${cfg.edgePort}`);
+  await startEdge(group, cfg);
+  say(`starting the transcoder (intake on port ${cfg.intakePort})`);
+  await startTranscoder(group, cfg, devVars.SIGNING_SECRET);
+} catch (e) {
+  say(`start failed: ${e.message}`);
+  await shutdown(1);
+}
+
+const lines = [
+  "",
+  "edge-stream is running:",
+  `  website      ${cfg.edgeUrl}/`,
+  `  admin page   ${cfg.edgeUrl}/admin   (token: the ADMIN_TOKEN of .dev.vars${devVars.ADMIN_TOKEN === "dev-admin-token" ? ", dev-admin-token" : ""})`,
+  `  API docs     ${cfg.edgeUrl}/docs   (OpenAPI: ${cfg.edgeUrl}/api/v1/openapi.json)`,
+  `  transcoder   ${cfg.intakeUrl}/healthz`,
+  `  redis        ${cfg.redisUrl}${cfg.externalRedisUrl ? " (external)" : `   (data: ${rel(cfg.redisDir)})`}`,
+  `  edge data    ${rel(cfg.edgeStateDir)}   (D1, R2, Queues)`,
+  `  logs         ${rel(cfg.logDir)}/`,
+  "Ctrl-C stops everything.",
+  "",
+];
+process.stdout.write(lines.join("\n") + "\n");
+say("ready");
+
+const demoWanted = argv.includes("--demo") || (!argv.includes("--no-demo") && process.env.DEMO !== "0" && !existsSync(cfg.demoMarker));
+if (demoWanted) {
+  say("loading the demo content (first start; `npm start -- --no-demo` or DEMO=0 skips it, `npm run demo` reloads it)");
+  const demo = group.start(
+    "demo",
+    path.join(cfg.root, "node_modules/.bin/tsx"),
+    [path.join(cfg.root, "scripts/demo.ts"), "--edge", cfg.edgeUrl, "--marker", cfg.demoMarker],
+    { cwd: cfg.root, env: { ...process.env, ADMIN_TOKEN: devVars.ADMIN_TOKEN } },
+  );
+  const code = await demo.exited;
+  if (stopping) await new Promise(() => {});
+  say(code === 0 ? `demo content ready: open ${cfg.edgeUrl}/` : `the demo content failed (exit ${code}); see ${rel(path.join(cfg.logDir, "demo.log"))}; retry with npm run demo`);
+}
