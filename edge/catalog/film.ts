@@ -1,0 +1,50 @@
+import { createRoute } from "@hono/zod-openapi";
+import { resourceApp } from "../lib/openapi";
+import { CostedReads } from "./d1-cost";
+import { badRequest, FilmDetail, FilmIdParam, FilmRoutes, json, notFound } from "./schemas";
+import { DETAIL_COLUMNS, type DetailRow, groupRoutes, toFilmDetail } from "./shape";
+import { countView } from "./views";
+
+const tags = ["catalog"];
+
+export const film = resourceApp()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/film_information/{id}",
+      tags,
+      summary: "A film's details; counts one view (today's, the week's and the total)",
+      request: { params: FilmIdParam },
+      responses: { 200: json(FilmDetail, "the film"), 400: badRequest, 404: notFound },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const reads = new CostedReads(c.env.DB);
+      const row = await reads.first<DetailRow>(`SELECT ${DETAIL_COLUMNS} FROM films WHERE id = ?`, [id]);
+      if (!row) return c.json({ reason: `film ${id} not found` }, 404);
+      // Counted after the answer: a view must not slow the page down, and a failed count is only logged.
+      const db = c.get("db");
+      c.executionCtx.waitUntil(countView(db, id, Date.now()).catch((e) => console.error("counting a view failed", id, e)));
+      return c.json(toFilmDetail(row, c.env.PUBLIC_BASE_URL), 200, reads.headers());
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/film_information/routes/{id}",
+      tags,
+      summary: "A film's playable (ready) episodes, by route, in natural order",
+      request: { params: FilmIdParam },
+      responses: { 200: json(FilmRoutes, "routes and episodes"), 400: badRequest, 404: notFound },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const reads = new CostedReads(c.env.DB);
+      const [found, episodes] = await reads.batch<[{ id: string }, { route: string; episode: string }]>([
+        { sql: "SELECT id FROM films WHERE id = ?", params: [id] },
+        { sql: "SELECT route, episode FROM episodes WHERE film_id = ? AND status = 'ready'", params: [id] },
+      ]);
+      if (found.length === 0) return c.json({ reason: `film ${id} not found` }, 404);
+      return c.json({ film_routes: groupRoutes(episodes) }, 200, reads.headers());
+    },
+  );

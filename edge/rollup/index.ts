@@ -1,0 +1,61 @@
+import { and, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { filmViews, films, meta } from "../../schema/tables";
+import { utcDay, weekStart } from "./days";
+
+/** meta row holding the last day the roll-up ran for. */
+export const ROLLUP_META_KEY = "views_rollup_day";
+
+export interface RollupResult {
+  today: string;
+  previous: string | null;
+  todayCountersZeroed: number;
+  weekRecomputed: number;
+}
+
+/**
+ * The scheduled roll-up of view counters (cron in wrangler.toml). Each view already added itself to
+ * today's, the week's and the total counters; what a view cannot do is notice that days went by. So:
+ *  - a film's today_views from an earlier day drops to 0 (only films with a non-zero counter are read,
+ *    through the today_views index);
+ *  - the films that had views on days that left the seven-day window since the last run get their
+ *    week_views recomputed from film_views (only those films' rows in the window are read).
+ * Idempotent: a second run on the same day finds nothing to do. One batch, so the counters and the
+ * bookkeeping move together.
+ */
+export async function rollupViews(db: DrizzleD1Database, now: number): Promise<RollupResult> {
+  const today = utcDay(now);
+  const start = weekStart(today);
+  const row = await db.select({ value: meta.value }).from(meta).where(sql`${meta.key} = ${ROLLUP_META_KEY}`).get();
+  const previous = row?.value ?? null;
+  // Days in [lostFrom, start) were inside the window at the last run and are outside it now. With no
+  // record of a last run, every earlier day may still be counted.
+  const lostFrom = previous === null ? "" : weekStart(previous);
+
+  const zeroToday = db
+    .update(films)
+    .set({ todayViews: 0 })
+    .where(and(gt(films.todayViews, 0), ne(films.viewsDay, today)));
+  const lostFilms = db
+    .selectDistinct({ id: filmViews.filmId })
+    .from(filmViews)
+    .where(and(gte(filmViews.day, lostFrom), lt(filmViews.day, start)));
+  const recomputeWeek = db
+    .update(films)
+    .set({
+      weekViews: sql`(SELECT coalesce(sum(fv.views), 0) FROM film_views fv WHERE fv.film_id = ${films.id} AND fv.day >= ${start} AND fv.day <= ${today})`,
+    })
+    .where(inArray(films.id, lostFilms));
+  const remember = db
+    .insert(meta)
+    .values({ key: ROLLUP_META_KEY, value: today })
+    .onConflictDoUpdate({ target: meta.key, set: { value: today }, setWhere: sql`${meta.value} < ${today}` });
+
+  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember]);
+  return {
+    today,
+    previous,
+    todayCountersZeroed: zeroed.meta.changes ?? 0,
+    weekRecomputed: recomputed.meta.changes ?? 0,
+  };
+}
