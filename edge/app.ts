@@ -2,10 +2,15 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
+import { catalog } from "./catalog";
+import { docsApp, OPENAPI_INFO, OPENAPI_PATH } from "./docs";
 import { health } from "./health";
+import { corsFromEnv } from "./lib/cors";
 import { site } from "./site";
 
 export const app = new OpenAPIHono<AppEnv>();
+
+app.use(corsFromEnv());
 
 app.use(async (c, next) => {
   c.set("db", drizzle(c.env.DB));
@@ -13,7 +18,11 @@ app.use(async (c, next) => {
 });
 
 app.route("/", health);
+app.route("/api/v1/affair", catalog);
 app.route("/", site);
+
+app.doc31(OPENAPI_PATH, OPENAPI_INFO);
+app.route("/", docsApp(app));
 
 app.notFound((c) => c.json({ reason: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 

@@ -1,6 +1,13 @@
 import { app } from "./app";
 import type { Env } from "./env";
+import { drizzle } from "drizzle-orm/d1";
+import { rollupViews } from "./rollup";
 
 export default {
   fetch: app.fetch,
+  // Cron (wrangler.toml [triggers]): rolls daily views up into the popularity and ranking counters.
+  async scheduled(controller, env) {
+    const result = await rollupViews(drizzle(env.DB), controller.scheduledTime);
+    console.log("views roll-up", JSON.stringify(result));
+  },
 } satisfies ExportedHandler<Env>;
