@@ -1,0 +1,206 @@
+// A source file on disk → an HLS ladder and a poster frame in a local directory. No network: the
+// worker downloads before and uploads after.
+import { readFile, readdir, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Rendition } from "../../schema/jobs";
+import { MASTER_PLAYLIST, POSTER_FRAME } from "../../schema/keys";
+import { HLS_MASTER, buildHlsCommand, buildPosterCommand, renditionPlaylist } from "./command";
+import { FfmpegError, UnsupportedInputError } from "./errors";
+import { FfmpegRunFailed, ProbeFailed, probeJson, runFfmpeg } from "./ffmpeg/fluent";
+import { type PlannedRung, type Rung, planLadder } from "./ladder";
+import { log } from "./log";
+import { measureBandwidth, parseMasterPlaylist, parseMediaPlaylist, writeMasterPlaylist } from "./playlists";
+import { type SourceInfo, parseProbe } from "./probe";
+
+export interface TranscodeSettings {
+  ladder: Rung[];
+  segmentSeconds: number;
+  preset: string;
+  silentAudio: boolean;
+  /** Where the poster frame is taken, as a fraction of the duration. */
+  posterAt: number;
+  posterHeight: number;
+}
+
+export interface RenditionOutput {
+  rendition: Rendition;
+  /** Paths relative to the output directory, in playback order. */
+  segments: string[];
+  segmentDurations: number[];
+}
+
+export interface TranscodeResult {
+  source: SourceInfo;
+  rungs: PlannedRung[];
+  renditions: RenditionOutput[];
+  /** Relative paths. */
+  master: string;
+  poster?: string;
+  duration: number;
+  /** Segments per rendition (every rendition has the same, keyframes being aligned). */
+  segmentCount: number;
+  /** ffmpeg's warnings, for the logs. */
+  warnings: string;
+}
+
+// Messages of ffmpeg/ffprobe that mean the input itself is bad, so retrying cannot help.
+const BAD_INPUT = [
+  /Invalid data found when processing input/i,
+  /moov atom not found/i,
+  /could not find codec parameters/i,
+  /Decoder \(codec [^)]*\) not found/i,
+  /unsupported codec/i,
+  /no decoder/i,
+  /Error while decoding stream/i,
+  /corrupt/i,
+  /EBML header parsing failed/i,
+  /Invalid NAL unit size/i,
+  /does not contain any stream/i,
+];
+
+export function looksLikeBadInput(stderr: string): boolean {
+  return BAD_INPUT.some((re) => re.test(stderr));
+}
+
+export async function probeSource(file: string, signal?: AbortSignal): Promise<SourceInfo> {
+  let json: unknown;
+  try {
+    json = await probeJson(file, signal);
+  } catch (e) {
+    if (e instanceof ProbeFailed) {
+      // ffprobe reading our own local file fails only when the file is not a media file we can read.
+      throw new UnsupportedInputError(`the source is not a readable video: ${lastLine(e.stderr) || e.message}`, tail(e.stderr));
+    }
+    throw e;
+  }
+  return parseProbe(json);
+}
+
+export async function transcodeToHls(p: {
+  input: string;
+  outputDir: string;
+  settings: TranscodeSettings;
+  signal?: AbortSignal;
+  /** 0..1 of the ffmpeg run. */
+  onProgress?: (fraction: number) => void;
+}): Promise<TranscodeResult> {
+  const { settings: s } = p;
+  const source = await probeSource(p.input, p.signal);
+  const rungs = planLadder(source, s.ladder);
+
+  const inv = buildHlsCommand({
+    input: p.input,
+    outputDir: p.outputDir,
+    rungs,
+    source,
+    segmentSeconds: s.segmentSeconds,
+    preset: s.preset,
+    silentAudio: s.silentAudio,
+  });
+  let warnings = "";
+  try {
+    const r = await runFfmpeg(inv, {
+      signal: p.signal,
+      onProgress: (t) => p.onProgress?.(Math.min(1, Math.max(0, t / source.duration))),
+    });
+    warnings = r.stderrTail;
+  } catch (e) {
+    if (e instanceof FfmpegRunFailed) {
+      if (looksLikeBadInput(e.stderrTail)) {
+        throw new UnsupportedInputError(`ffmpeg could not decode the source: ${e.message}`, e.stderrTail);
+      }
+      throw new FfmpegError(`ffmpeg failed: ${e.message}`, e.stderrTail);
+    }
+    throw e;
+  }
+
+  const written = parseMasterPlaylist(await readFile(path.join(p.outputDir, HLS_MASTER), "utf8"));
+  const renditions: RenditionOutput[] = [];
+  for (const rung of rungs) {
+    const playlist = renditionPlaylist(rung.name);
+    const media = parseMediaPlaylist(await readFile(path.join(p.outputDir, playlist), "utf8"));
+    const segments = media.segments.map((seg) => path.posix.join(rung.name, seg.uri));
+    const sizes = await Promise.all(segments.map(async (rel) => (await stat(path.join(p.outputDir, rel))).size));
+    const bw = measureBandwidth(media.segments.map((seg, i) => ({ duration: seg.duration, bytes: sizes[i]! })));
+    const declared = written.find((v) => v.uri === playlist);
+    renditions.push({
+      rendition: {
+        name: rung.name,
+        bandwidth: bw.peak,
+        averageBandwidth: bw.average,
+        width: declared?.width ?? rung.width,
+        height: declared?.height ?? rung.height,
+        codecs: declared?.codecs ?? (source.hasAudio || s.silentAudio ? "avc1.640028,mp4a.40.2" : "avc1.640028"),
+        playlist,
+      },
+      segments,
+      segmentDurations: media.segments.map((seg) => seg.duration),
+    });
+  }
+  // Our own master: ffmpeg 5.1 declares BANDWIDTH from the target rates, we measure the real peak.
+  await writeFile(path.join(p.outputDir, MASTER_PLAYLIST), writeMasterPlaylist(renditions.map((r) => r.rendition), source.fps));
+
+  const poster = await extractPoster(p.input, p.outputDir, source, s, p.signal);
+  const top = renditions[0]!;
+  const duration = top.segmentDurations.reduce((a, b) => a + b, 0);
+  return {
+    source,
+    rungs,
+    renditions,
+    master: MASTER_PLAYLIST,
+    poster,
+    duration: Math.round(duration * 1000) / 1000,
+    segmentCount: top.segments.length,
+    warnings,
+  };
+}
+
+/** A frame at ~10 % of the duration. Optional: a failure here costs the poster, not the job. */
+async function extractPoster(
+  input: string,
+  outputDir: string,
+  source: SourceInfo,
+  s: TranscodeSettings,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const [size] = planLadder(source, [{ name: "poster", height: s.posterHeight, videoKbps: 1000, audioKbps: 64 }]);
+  const output = path.join(outputDir, POSTER_FRAME);
+  try {
+    await runFfmpeg(buildPosterCommand({ input, output, at: source.duration * s.posterAt, width: size!.width, height: size!.height }), { signal });
+    const st = await stat(output);
+    return st.size > 0 ? POSTER_FRAME : undefined;
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    log.warn(`poster frame failed: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Every file of a result, in upload order: each rendition's segments then its playlist, poster, master last. */
+export function uploadOrder(r: TranscodeResult): string[] {
+  const files: string[] = [];
+  for (const rend of r.renditions) files.push(...rend.segments, rend.rendition.playlist);
+  if (r.poster) files.push(r.poster);
+  files.push(r.master);
+  return files;
+}
+
+/** Files ffmpeg left that no playlist names (none expected); for the logs. */
+export async function strayFiles(outputDir: string, r: TranscodeResult): Promise<string[]> {
+  const known = new Set([...uploadOrder(r), HLS_MASTER]);
+  const found: string[] = [];
+  for (const e of await readdir(outputDir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const rel = path.relative(outputDir, path.join(e.parentPath, e.name)).split(path.sep).join("/");
+    if (!known.has(rel)) found.push(rel);
+  }
+  return found;
+}
+
+function lastLine(s: string): string {
+  return s.trim().split("\n").filter(Boolean).pop()?.slice(0, 300) ?? "";
+}
+
+function tail(s: string, n = 20): string {
+  return s.trim().split("\n").slice(-n).join("\n");
+}
