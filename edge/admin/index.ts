@@ -1,0 +1,12 @@
+import { resourceApp } from "../lib/openapi";
+import { adminJobs } from "./jobs";
+import { adminUploads } from "./uploads";
+
+/** /api/v1/admin: signed multipart uploads and the job API (bearer-checked in edge/app.ts). */
+export const admin = resourceApp().route("/", adminUploads).route("/", adminJobs);
+
+admin.openAPIRegistry.registerComponent("securitySchemes", "adminBearer", {
+  type: "http",
+  scheme: "bearer",
+  description: "ADMIN_TOKEN (local development: dev-admin-token from .dev.vars)",
+});

@@ -1,0 +1,85 @@
+// The transcoder's callbacks and URL refresh, authenticated by an HMAC signature over the method,
+// path, body and a timestamp (schema/signing.ts), refused when missing (401), wrong or stale (403).
+import { createRoute, z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { JobId } from "../../schema/ids";
+import { CompleteCallback, FailCallback, JobUrls, ProgressCallback } from "../../schema/jobs";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
+import { mintJobUrls } from "../bridge/urls";
+import type { AppEnv } from "../env";
+import { resourceApp } from "../lib/openapi";
+import { refused } from "../admin/responses";
+import { completeJob, failJob, loadJob, recordProgress } from "./job-updates";
+
+const Ack = z.looseObject({ id: z.string(), status: z.string() });
+
+const signed = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.env.SIGNING_SECRET) return c.json({ reason: "the server has no signing secret configured (set SIGNING_SECRET)" }, 503);
+  const check = await verifyRequest(c.env.SIGNING_SECRET, {
+    method: c.req.method,
+    path: new URL(c.req.url).pathname,
+    body: await c.req.text(),
+    timestamp: c.req.header(TIMESTAMP_HEADER),
+    signature: c.req.header(SIGNATURE_HEADER),
+  });
+  if (!check.ok) return c.json({ reason: check.reason }, check.reason === "missing signature" ? 401 : 403);
+  await next();
+});
+
+const Params = z.object({ id: JobId });
+const signedHeaders = z.object({ [SIGNATURE_HEADER]: z.string().optional(), [TIMESTAMP_HEADER]: z.string().optional() });
+
+const callback = <T extends z.ZodType>(what: "progress" | "complete" | "fail", schema: T, summary: string) =>
+  createRoute({
+    method: "post",
+    path: `/api/v1/internal/jobs/{id}/${what}`,
+    tags: ["internal"],
+    summary,
+    middleware: [signed] as const,
+    request: { params: Params, headers: signedHeaders, body: { required: true, content: { "application/json": { schema } } } },
+    responses: { 200: { description: "recorded", content: { "application/json": { schema: Ack } } }, ...refused(400, 401, 403, 404, 409, 503) },
+  });
+
+export const internalJobs = resourceApp()
+  .openapi(callback("progress", ProgressCallback, "Progress of a job (job → running)"), async (c) => {
+    const { id } = c.req.valid("param");
+    const job = await loadJob(c.var.db, id);
+    if (!job) return c.json({ reason: `job ${id} not found` }, 404);
+    const r = await recordProgress(c.var.db, job, c.req.valid("json"));
+    return r.status === 200 ? c.json(r.body as z.infer<typeof Ack>, 200) : c.json({ reason: String(r.body.reason) }, r.status);
+  })
+  .openapi(
+    callback("complete", CompleteCallback, "A job's output is uploaded: episode/ad ready in one batch, the previous version deleted after (idempotent)"),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const job = await loadJob(c.var.db, id);
+      if (!job) return c.json({ reason: `job ${id} not found` }, 404);
+      const r = await completeJob(c.env, c.var.db, c.executionCtx, job, c.req.valid("json"));
+      return r.status === 200 ? c.json(r.body as z.infer<typeof Ack>, 200) : c.json({ reason: String(r.body.reason) }, r.status);
+    },
+  )
+  .openapi(callback("fail", FailCallback, "A job failed: for good (retryable false) or for this attempt"), async (c) => {
+    const { id } = c.req.valid("param");
+    const job = await loadJob(c.var.db, id);
+    if (!job) return c.json({ reason: `job ${id} not found` }, 404);
+    const r = await failJob(c.env, c.var.db, c.executionCtx, job, c.req.valid("json"));
+    return r.status === 200 ? c.json(r.body as z.infer<typeof Ack>, 200) : c.json({ reason: String(r.body.reason) }, r.status);
+  })
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/internal/jobs/{id}/urls",
+      tags: ["internal"],
+      summary: "Fresh signed source/output URLs for a job still active (for a retry after the first expired)",
+      middleware: [signed] as const,
+      request: { params: Params, headers: signedHeaders },
+      responses: { 200: { description: "fresh URLs", content: { "application/json": { schema: JobUrls } } }, ...refused(400, 401, 403, 404, 409, 503) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const job = await loadJob(c.var.db, id);
+      if (!job) return c.json({ reason: `job ${id} not found` }, 404);
+      if (job.status !== "queued" && job.status !== "running") return c.json({ reason: `job ${id} is ${job.status}; stop working on it` }, 409);
+      return c.json(await mintJobUrls(c.env, job), 200);
+    },
+  );

@@ -1,0 +1,38 @@
+import { createMiddleware } from "hono/factory";
+import { hex, timingSafeEqualText } from "../../schema/signing";
+import type { AppEnv } from "../env";
+
+/**
+ * A signed part upload carries its own credential (the token in its URL), so the uploader can hand
+ * part URLs to a helper without handing over the admin token.
+ */
+const TOKEN_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
+  { method: "PUT", path: /^\/api\/v1\/admin\/uploads\/[^/]+\/parts\/[^/]+$/ },
+];
+
+/**
+ * `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. A deployment without the secret
+ * refuses every admin call rather than running open.
+ */
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const path = new URL(c.req.url).pathname;
+  if (TOKEN_ROUTES.some((r) => r.method === c.req.method && r.path.test(path))) return next();
+
+  const expected = c.env.ADMIN_TOKEN;
+  if (!expected) {
+    return c.json({ reason: "the server has no admin token configured (set the ADMIN_TOKEN secret)" }, 503);
+  }
+  const header = c.req.header("authorization");
+  if (!header) return c.json({ reason: "authorization: missing bearer token" }, 401, { "WWW-Authenticate": "Bearer" });
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m || !(await sameSecret(m[1]!, expected))) {
+    return c.json({ reason: "authorization: bad bearer token" }, 401, { "WWW-Authenticate": "Bearer" });
+  }
+  return next();
+});
+
+/** Digests first so the comparison also hides the expected token's length. */
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const digest = async (s: string) => hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))));
+  return timingSafeEqualText(await digest(given), await digest(expected));
+}

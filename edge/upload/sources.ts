@@ -1,0 +1,152 @@
+// Registering an uploaded source: the step shared by the multipart form routes and the signed
+// multipart "complete". The object is already in R2; this writes the job and its target in one
+// D1 batch and only then puts the message on the Queue, so the transcoder never gets a job the
+// database does not know.
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import * as keys from "../../schema/keys";
+import type { JobMessage } from "../../schema/jobs";
+import { ads, episodes, films, jobs } from "../../schema/tables";
+import type { Env } from "../env";
+import { ApiError } from "../lib/errors";
+import { cleanupLater, deletePrefix } from "./storage";
+
+export type EpisodeTarget = { kind: "episode"; filmId: string; route: string; episode: string; state?: string };
+/** `expiresAt`: epoch milliseconds. */
+export type AdTarget = { kind: "ad"; adId: string; expiresAt: number };
+export type SourceTarget = EpisodeTarget | AdTarget;
+
+export function sourceKeyFor(target: SourceTarget, jobId: string): string {
+  return target.kind === "episode"
+    ? keys.episodeSourceKey(target.filmId, target.route, target.episode, jobId)
+    : keys.adSourceKey(target.adId, jobId);
+}
+
+export function outputPrefixFor(target: SourceTarget, jobId: string): string {
+  return target.kind === "episode"
+    ? keys.episodeOutputPrefix(target.filmId, target.route, target.episode, jobId)
+    : keys.adOutputPrefix(target.adId, jobId);
+}
+
+export async function filmExists(db: DrizzleD1Database, filmId: string): Promise<boolean> {
+  return (await db.select({ id: films.id }).from(films).where(eq(films.id, filmId)).get()) !== undefined;
+}
+
+type Batch = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
+
+/**
+ * Writes the job (queued) and its target (episode processing / ad processing) in one batch, with
+ * `extra` statements that must commit with them, then queues the job. A newer upload of an
+ * episode supersedes its jobs still queued or running; their sources and partial outputs go.
+ */
+export async function registerSource(
+  env: Env,
+  db: DrizzleD1Database,
+  ctx: { waitUntil(p: Promise<unknown>): void },
+  target: SourceTarget,
+  jobId: string,
+  extra: BatchItem<"sqlite">[] = [],
+): Promise<JobMessage> {
+  const now = Date.now();
+  const message: JobMessage = {
+    v: 1,
+    jobId,
+    kind: target.kind,
+    sourceKey: sourceKeyFor(target, jobId),
+    outputPrefix: outputPrefixFor(target, jobId),
+    createdAt: now,
+  };
+  const jobRow = {
+    id: jobId,
+    kind: target.kind,
+    status: "queued" as const,
+    sourceKey: message.sourceKey,
+    outputPrefix: message.outputPrefix,
+    createdAt: now,
+    updatedAt: now,
+  };
+
+  let superseded: { id: string; sourceKey: string; outputPrefix: string }[] = [];
+  let batch: Batch;
+  if (target.kind === "episode") {
+    if (!(await filmExists(db, target.filmId))) throw new ApiError(404, `film ${target.filmId} not found`);
+    const sameEpisode = and(eq(jobs.filmId, target.filmId), eq(jobs.route, target.route), eq(jobs.episode, target.episode));
+    superseded = await db
+      .select({ id: jobs.id, sourceKey: jobs.sourceKey, outputPrefix: jobs.outputPrefix })
+      .from(jobs)
+      .where(and(sameEpisode, inArray(jobs.status, ["queued", "running"])))
+      .all();
+    batch = [
+      db.insert(jobs).values({ ...jobRow, filmId: target.filmId, route: target.route, episode: target.episode, filmState: target.state ?? null }),
+      ...(superseded.length > 0
+        ? [
+            db
+              .update(jobs)
+              .set({ status: "superseded", error: `superseded by job ${jobId}`, finishedAt: now, updatedAt: now })
+              .where(and(inArray(jobs.id, superseded.map((j) => j.id)), inArray(jobs.status, ["queued", "running"]))),
+          ]
+        : []),
+      db
+        .insert(episodes)
+        .values({
+          filmId: target.filmId,
+          route: target.route,
+          episode: target.episode,
+          status: "processing",
+          jobId,
+          sourceKey: message.sourceKey,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoUpdate({
+          target: [episodes.filmId, episodes.route, episodes.episode],
+          // A ready episode keeps playing its current version until the new one is complete.
+          set: {
+            jobId,
+            sourceKey: message.sourceKey,
+            updatedAt: now,
+            status: sql`CASE WHEN ${episodes.status} = 'ready' THEN 'ready' ELSE 'processing' END`,
+          },
+        }),
+      ...extra,
+    ];
+  } else {
+    batch = [
+      db.insert(ads).values({
+        id: target.adId,
+        type: "FILM",
+        status: "processing",
+        sourceKey: message.sourceKey,
+        jobId,
+        expiresAt: target.expiresAt,
+        createdAt: now,
+      }),
+      db.insert(jobs).values({ ...jobRow, adId: target.adId }),
+      ...extra,
+    ];
+  }
+  await db.batch(batch);
+
+  for (const old of superseded) {
+    cleanupLater(ctx, `superseded job ${old.id}`, async () => {
+      await env.MEDIA.delete(old.sourceKey);
+      await deletePrefix(env.MEDIA, old.outputPrefix);
+    });
+  }
+
+  try {
+    await env.TRANSCODE_JOBS.send(message, { contentType: "json" });
+  } catch (e) {
+    // The job can never run without its message: say so where the admin looks.
+    const error = `could not queue the transcode job: ${String(e)}`;
+    await db.batch([
+      db.update(jobs).set({ status: "failed", error, finishedAt: Date.now(), updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
+      target.kind === "episode"
+        ? db.update(episodes).set({ status: "failed", updatedAt: Date.now() }).where(and(eq(episodes.jobId, jobId), eq(episodes.status, "processing")))
+        : db.update(ads).set({ status: "failed" }).where(eq(ads.id, target.adId)),
+    ]);
+    throw new ApiError(503, error);
+  }
+  return message;
+}
