@@ -5,6 +5,10 @@ import type { AppEnv } from "./env";
 import { catalog } from "./catalog";
 import { docsApp, OPENAPI_INFO, OPENAPI_PATH } from "./docs";
 import { health } from "./health";
+import { admin } from "./admin";
+import { internal } from "./internal";
+import { requireAdmin } from "./lib/auth";
+import { upload } from "./upload";
 import { corsFromEnv } from "./lib/cors";
 import { site } from "./site";
 
@@ -17,7 +21,14 @@ app.use(async (c, next) => {
   await next();
 });
 
+// Every admin route, whoever defines it, sits behind the bearer token.
+app.use("/api/v1/upload/*", requireAdmin);
+app.use("/api/v1/admin/*", requireAdmin);
+
 app.route("/", health);
+app.route("/", upload);
+app.route("/", admin);
+app.route("/", internal);
 app.route("/api/v1/affair", catalog);
 app.route("/", site);
 

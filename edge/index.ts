@@ -1,10 +1,13 @@
 import { app } from "./app";
 import type { Env } from "./env";
+import { handleQueue } from "./bridge";
 import { drizzle } from "drizzle-orm/d1";
 import { rollupViews } from "./rollup";
 
 export default {
   fetch: app.fetch,
+  // Queues transcode-jobs (deliver to the transcoder) and transcode-jobs-dlq (mark jobs failed).
+  queue: (batch, env) => handleQueue(batch, env),
   // Cron (wrangler.toml [triggers]): rolls daily views up into the popularity and ranking counters.
   async scheduled(controller, env) {
     const result = await rollupViews(drizzle(env.DB), controller.scheduledTime);
