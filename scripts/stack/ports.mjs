@@ -53,22 +53,3 @@ export async function waitFor(what, check, timeoutMs = 60_000, isAlive = () => t
     await new Promise((r) => setTimeout(r, 200));
   }
 }
-
-/** Sends a RESP PING to a Redis server; true on +PONG. */
-export function redisPing(port, host = "127.0.0.1") {
-  return new Promise((resolve) => {
-    const sock = createConnection({ port, host });
-    let data = "";
-    const done = (ok) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(1000, () => done(false));
-    sock.once("connect", () => sock.write("PING\r\n"));
-    sock.on("data", (d) => {
-      data += d;
-      if (data.includes("\r\n")) done(data.startsWith("+PONG"));
-    });
-    sock.once("error", () => done(false));
-  });
-}

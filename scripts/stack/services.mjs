@@ -2,18 +2,25 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { redisPing, waitFor } from "./ports.mjs";
+import { ensureRedisServer, ping } from "../redis.mjs";
+import { waitFor } from "./ports.mjs";
 
 const bin = (root, name) => path.join(root, "node_modules/.bin", name);
 
-/** redis-server from Debian, installed by scripts/system-deps.sh when missing. */
+/** Programs from Debian (scripts/system-deps.sh installs the missing ones). */
 export function ensureSystemDeps(root, deps) {
   const r = spawnSync("bash", [path.join(root, "scripts/system-deps.sh"), ...deps], { stdio: "inherit" });
   if (r.status !== 0) throw new Error(`could not install ${deps.join(", ")} (scripts/system-deps.sh failed)`);
 }
 
-/** Redis with its data (append-only file) in the state dir, so queued jobs survive a restart. */
+/**
+ * Redis with its data (append-only file) in the state dir, so queued jobs survive a restart. The
+ * binary is found (or installed) by scripts/redis.mjs; the process runs in the stack's own process
+ * group rather than through that helper's startRedis(), so that a Ctrl-C in the terminal reaches
+ * the supervisor only and Redis stops last, after the transcoder has handed its jobs back.
+ */
 export async function startRedis(group, cfg) {
+  const bin = ensureRedisServer();
   mkdirSync(cfg.redisDir, { recursive: true });
   const args = [
     "--port", String(cfg.redisPort),
@@ -25,8 +32,8 @@ export async function startRedis(group, cfg) {
     "--maxmemory-policy", "noeviction",
     "--daemonize", "no",
   ];
-  group.start("redis", "redis-server", args, { cwd: cfg.root });
-  await waitFor("redis", () => redisPing(cfg.redisPort), 20_000, () => group.isRunning("redis"));
+  group.start("redis", bin, args, { cwd: cfg.root });
+  await waitFor("redis", () => ping(cfg.redisPort), 20_000, () => group.isRunning("redis"));
 }
 
 export function applyMigrations(cfg) {

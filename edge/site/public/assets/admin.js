@@ -42,7 +42,7 @@ async function busy(form, work) {
   }
 }
 
-const jobIdOf = (answer) => answer?.jobId ?? answer?.job?.id;
+const jobIdOf = (answer) => answer.jobId;
 
 async function showJob(form, jobId) {
   status(form, `Transcoding (job ${jobId})…`);

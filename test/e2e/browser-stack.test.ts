@@ -1,0 +1,160 @@
+// The whole stack in a real browser: the admin page uploads an episode and ads (signed multipart
+// upload → queue → bridge → transcoder → R2), then the catalog page plays the episode through the
+// stitched ad break with hls.js. Headless Debian Chromium, driven by playwright-core.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeAdClip, makeClip, makeImage } from "../../scripts/stack/media";
+import { type Browser, launchBrowser } from "../support/browser";
+import { type TestStack, startStack } from "../support/stack";
+
+// 8 s of content in 2 s segments with one break at 4 s, and a 2 s ad: 10 s of playback.
+const CONTENT_SECONDS = 8;
+const BREAK_AT = 4;
+const AD_SECONDS = 2;
+
+let stack: TestStack;
+let browser: Browser;
+let work: string;
+let filmId = "";
+const title = `Browser test ${Date.now()}`;
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), "browser-e2e-"));
+  stack = await startStack({ vars: { AD_BREAKS: `${BREAK_AT}s` }, transcoderEnv: { SEGMENT_SECONDS: "2" } });
+  browser = await launchBrowser();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("the website in headless Chromium", () => {
+  it("admin page: token, new film, episode and FILM ad uploads with upload and transcode progress", async () => {
+    const content = makeClip(path.join(work, "content.mp4"), { pattern: "testsrc2", tone: 440, seconds: CONTENT_SECONDS, width: 320, height: 180 });
+    const ad = makeAdClip(path.join(work, "ad.mp4"), AD_SECONDS);
+    const banner = makeImage(path.join(work, "banner.png"), "gradients=c0=0x1a1a1a:c1=0x0a4fb3", 728, 90, "Banner ad");
+    const { page } = browser;
+
+    await page.goto(`${stack.url}/admin`);
+    // A wrong token is refused and the tools stay hidden.
+    await page.getByLabel("Token").fill("not-the-token");
+    await page.getByRole("button", { name: "Use this token" }).click();
+    await expect.poll(() => page.locator("#token-status").textContent()).toContain("refused");
+    expect(await page.locator("#tools").isHidden()).toBe(true);
+
+    await page.getByLabel("Token").fill(stack.adminToken);
+    await page.getByRole("button", { name: "Use this token" }).click();
+    await page.locator("#tools").waitFor({ state: "visible" });
+    expect(await page.evaluate(() => sessionStorage.getItem("edge-stream.admin-token"))).toBe(stack.adminToken);
+
+    const film = page.locator("#film-form");
+    await film.getByLabel("Title").fill(title);
+    await film.getByLabel("Type").selectOption("MOVIE");
+    await film.getByLabel("Category").selectOption("MOVIE_SCI_FI");
+    await film.getByLabel("Actors (comma separated)").fill("Ada Lovelace, Alan Turing");
+    await film.getByRole("button", { name: "Create film" }).click();
+    await expect.poll(() => page.locator("#film-status").textContent()).toMatch(/Created film [0-9a-f-]{36}/);
+    filmId = (await page.locator("#film-status").getAttribute("data-film-id")) ?? "";
+    expect(filmId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const episode = page.locator("#episode-form");
+    expect(await episode.getByLabel("Film").inputValue()).toBe(filmId);
+    await episode.getByLabel("New state").fill("updated to episode 1");
+    await episode.getByLabel("Video file").setInputFiles(content);
+    await episode.getByRole("button", { name: "Upload and transcode" }).click();
+    await expect.poll(() => episode.locator(".status").textContent(), { timeout: 120_000, interval: 500 }).toMatch(/Ready|Failed|failed/);
+    expect(await episode.locator(".status").textContent()).toMatch(/^Ready \(job [0-9a-f-]{36}\)\.$/);
+    expect(await episode.locator("progress.upload").evaluate((p) => (p as HTMLProgressElement).value)).toBe(1);
+    expect(await episode.locator("progress.job").evaluate((p) => (p as HTMLProgressElement).value)).toBe(1);
+
+    const ads = page.locator("#ad-form");
+    await ads.getByLabel("Kind").selectOption("FILM");
+    await ads.getByLabel("File (video for FILM, image otherwise)").setInputFiles(ad);
+    await ads.getByRole("button", { name: "Upload ad" }).click();
+    await expect.poll(() => ads.locator(".status").textContent(), { timeout: 120_000, interval: 500 }).toMatch(/Ready|Failed|failed/);
+    expect(await ads.locator(".status").textContent()).toMatch(/^Ready \(job [0-9a-f-]{36}\)\.$/);
+
+    await ads.getByLabel("Kind").selectOption("WEB_BAR");
+    await ads.getByLabel("File (video for FILM, image otherwise)").setInputFiles(banner);
+    await ads.getByRole("button", { name: "Upload ad" }).click();
+    await expect.poll(() => ads.locator(".status").textContent(), { timeout: 30_000 }).toMatch(/is live|Failed/);
+    expect(await ads.locator(".status").textContent()).toMatch(/^Ad [0-9a-f-]{36} is live\.$/);
+
+    // The jobs table lists both transcodes as complete.
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await expect.poll(async () => (await page.locator("#jobs tr").allTextContents()).filter((t) => t.includes("complete")).length).toBeGreaterThanOrEqual(2);
+    await browser.screenshot("browser-admin.png");
+  });
+
+  it("catalog page: finds the film, plays the episode through the ad break with the Ad badge, shows the image ad", async () => {
+    expect(filmId, "the admin test created the film").not.toBe("");
+    const { page } = browser;
+    await page.goto(`${stack.url}/`);
+    await page.getByRole("link", { name: new RegExp(title) }).first().waitFor();
+    // The banner ad (the only WEB_BAR ad) is shown.
+    await page.locator("#ad-web-bar img").waitFor({ state: "visible" });
+    expect(await page.locator("#ad-web-bar img").evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(728);
+
+    // Search finds it too; then open it.
+    await page.getByLabel("Search", { exact: true }).fill("Browser test");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("link", { name: new RegExp(title) }).first().click();
+    await page.locator("#episode-picker").waitFor({ state: "visible" });
+    expect(await page.locator("#film-title").textContent()).toBe(title);
+    expect(await page.getByLabel("Route").inputValue()).toBe("line1");
+    expect(await page.getByLabel("Episode").inputValue()).toBe("1");
+
+    await page.getByRole("button", { name: "Play" }).click();
+
+    type Sample = { t: number; ad: boolean; ended: boolean; fatal: string; breaks: string; source: string };
+    const samples: Sample[] = [];
+    let shotDuringAd = false;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const s = await page.evaluate((): Sample => {
+        const video = document.getElementById("video") as HTMLVideoElement;
+        const player = document.getElementById("player")!;
+        return {
+          t: video.currentTime,
+          ad: !document.getElementById("ad-badge")!.hidden,
+          ended: video.ended,
+          fatal: player.dataset.fatal ?? "",
+          breaks: player.dataset.adBreaks ?? "",
+          source: player.dataset.adSource ?? "",
+        };
+      });
+      samples.push(s);
+      if (s.ad && !shotDuringAd) {
+        shotDuringAd = true;
+        await browser.screenshot("browser-playback-ad.png");
+      }
+      if (s.ended || s.fatal || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await browser.screenshot("browser-playback-end.png");
+
+    const last = samples[samples.length - 1]!;
+    const summary = JSON.stringify({ last, adSamples: samples.filter((s) => s.ad).map((s) => s.t), errors: browser.errors });
+    expect(last.fatal, summary).toBe("");
+    expect(last.source, summary).toBe("cue");
+    expect(last.breaks, summary).toBe("1");
+    // Played past the break (content + ad), to the end.
+    expect(last.ended, summary).toBe(true);
+    expect(last.t, summary).toBeGreaterThan(CONTENT_SECONDS + AD_SECONDS - 1);
+    // The badge appeared around the break and went away after it.
+    const firstAd = samples.findIndex((s) => s.ad);
+    expect(firstAd, summary).toBeGreaterThan(0);
+    const adStart = samples[firstAd]!.t;
+    expect(adStart, summary).toBeGreaterThanOrEqual(BREAK_AT - 0.5);
+    expect(adStart, summary).toBeLessThan(BREAK_AT + 1);
+    const afterAd = samples.slice(firstAd).find((s) => !s.ad);
+    expect(afterAd, summary).toBeDefined();
+    expect(afterAd!.t, summary).toBeGreaterThanOrEqual(BREAK_AT + AD_SECONDS - 0.5);
+    expect(samples.slice(0, firstAd).some((s) => s.t > 0.5 && !s.ad), summary).toBe(true);
+    expect(browser.errors.filter((e) => /hls\.js fatal/.test(e)), summary).toEqual([]);
+  });
+});
