@@ -36,7 +36,8 @@ export function base64url(bytes: Uint8Array): string {
 }
 
 export function fromBase64url(s: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) return null;
+  // A length of 4n+1 is never valid base64 (atob throws): a forged token, not a server error.
+  if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return null;
   const bin = atob(s.replaceAll("-", "+").replaceAll("_", "/") + "=".repeat((4 - (s.length % 4)) % 4));
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
