@@ -1,0 +1,90 @@
+// What the public media route may serve, to whom, and for how long. Pure: object keys in, decisions out.
+
+import { MEDIA_BUCKETS, POSTER_FRAME } from "../../schema/keys";
+import { isSafeKey } from "../../schema/signing";
+
+/**
+ * - public:  posters (films/{id}/poster/…, and the transcoder's poster frame …/hls/{job}/poster.jpg that the
+ *            catalog falls back to) and image ads (ads/{id}/image.*): web pages link them without a token.
+ * - signed:  everything else under films/ and ads/ (segments, playlists, keys, init sections): a token is
+ *            needed when MEDIA_SIGNING is on.
+ * - private: upload sources (…/source/…): never served here; the transcoder reads them through the
+ *            internal signed-object route.
+ */
+export type Access = "public" | "signed" | "private";
+
+const SOURCE = /^(?:films\/[^/]+\/episodes\/[^/]+\/[^/]+|ads\/[^/]+)\/source\//;
+const POSTER = /^films\/[^/]+\/poster\/[^/]+$/;
+const AD_IMAGE = /^ads\/[^/]+\/image\.[A-Za-z0-9]+$/;
+const HLS_OUTPUT = /^(?:films\/[^/]+\/episodes\/[^/]+\/[^/]+|ads\/[^/]+)\/hls\/[^/]+\//;
+
+export function accessOf(key: string): Access {
+  if (SOURCE.test(key)) return "private";
+  if (POSTER.test(key) || AD_IMAGE.test(key)) return "public";
+  if (HLS_OUTPUT.test(key) && key.endsWith(`/${POSTER_FRAME}`) && key.split("/").length === (key.startsWith("ads/") ? 5 : 8)) return "public";
+  return "signed";
+}
+
+export const IMMUTABLE = "public, max-age=31536000, immutable";
+/** Objects whose key can be rewritten (an ad's image): cached briefly. */
+export const SHORT = "public, max-age=60";
+/** Playlists made for one viewer (their ad plan): the viewer's cache only, briefly. */
+export const PER_VIEWER = "private, max-age=60";
+
+/**
+ * Objects under a job's output prefix and versioned posters are never rewritten (a new transcode or poster
+ * gets a new key), so clients and CDNs may keep them for good.
+ */
+export function cacheControlOf(key: string): string {
+  return HLS_OUTPUT.test(key) || POSTER.test(key) ? IMMUTABLE : SHORT;
+}
+
+/** The first segment of any rendition of a FILM ad: fetching it is an impression. Returns the ad id. */
+const AD_FIRST_SEGMENT = /^ads\/([^/]+)\/hls\/[^/]+\/(?:[^/]+\/)?seg_0+\.(?:ts|m4s|mp4|aac)$/;
+
+export function impressionOf(key: string): string | null {
+  return AD_FIRST_SEGMENT.exec(key)?.[1] ?? null;
+}
+
+const TYPES: Record<string, string> = {
+  m3u8: "application/vnd.apple.mpegurl",
+  ts: "video/mp2t",
+  m4s: "video/iso.segment",
+  mp4: "video/mp4",
+  m4a: "audio/mp4",
+  aac: "audio/aac",
+  vtt: "text/vtt",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  png: "image/png",
+  gif: "image/gif",
+  webp: "image/webp",
+  key: "application/octet-stream",
+  bin: "application/octet-stream",
+};
+
+/** For objects stored without a content type. */
+export function contentTypeOf(key: string): string {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(key)?.[1]?.toLowerCase();
+  return (ext && TYPES[ext]) || "application/octet-stream";
+}
+
+export type KeyCheck = { ok: true; key: string } | { ok: false; reason: string };
+
+/**
+ * The object key a media URL names. `rawPath` is the URL path after `/media/`, still percent-encoded:
+ * traversal is refused there too, so `%2e%2e`, `%2f` or `%5c` cannot sneak past a decoder.
+ */
+export function mediaKeyFromPath(rawPath: string): KeyCheck {
+  if (/%(?:2e|2f|5c|00)/i.test(rawPath) || rawPath.includes("\\")) return { ok: false, reason: "file: encoded dots, slashes or backslashes are not allowed" };
+  let key: string;
+  try {
+    key = decodeURIComponent(rawPath);
+  } catch {
+    return { ok: false, reason: "file: malformed percent-encoding" };
+  }
+  const bucket = key.slice(0, key.indexOf("/"));
+  if (!(MEDIA_BUCKETS as readonly string[]).includes(bucket)) return { ok: false, reason: `bucket: must be one of ${MEDIA_BUCKETS.join(", ")}` };
+  if (!isSafeKey(key) || key.endsWith("/") || key.split("/").length < 2) return { ok: false, reason: "file: not a valid object key" };
+  return { ok: true, key };
+}

@@ -1,0 +1,44 @@
+// Signed media URLs (MEDIA_SIGNING=on): a playlist hands out, with every URI, a GET grant on the prefix
+// of the job output it belongs to, so a token lifted from one episode opens nothing else.
+
+import { signGrant, verifyGrant } from "../../schema/signing";
+import type { Env } from "../env";
+import { ApiError } from "../lib/errors";
+
+/** Long enough to watch a long film with pauses; a player that outlives it reloads the master. */
+export const MEDIA_TOKEN_TTL_SECONDS = 6 * 3600;
+/**
+ * Expiries are rounded up to this step, so the playlists made within one step are byte-identical
+ * (cacheable) and a token's life varies by at most the step.
+ */
+const EXPIRY_STEP_SECONDS = 300;
+
+export function signingOn(env: Env): boolean {
+  return /^(on|true|1|yes)$/i.test((env.MEDIA_SIGNING ?? "").trim());
+}
+
+export function expiryFrom(nowSeconds: number, ttl = MEDIA_TOKEN_TTL_SECONDS): number {
+  return Math.ceil((nowSeconds + ttl) / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS;
+}
+
+/** `?token=…` for every object under `prefix`, or "" when signing is off. */
+export async function mediaQuery(env: Env, prefix: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
+  if (!signingOn(env)) return "";
+  if (!env.SIGNING_SECRET) throw new MediaSigningUnconfigured();
+  return `?token=${await signGrant(env.SIGNING_SECRET, { m: "GET", p: prefix, e: expiryFrom(nowSeconds) })}`;
+}
+
+/** A deployment mistake, answered 503 `{"reason"}` by the app's error handler. */
+export class MediaSigningUnconfigured extends ApiError {
+  constructor() {
+    super(503, "MEDIA_SIGNING is on but the SIGNING_SECRET secret is not set");
+  }
+}
+
+/** null when the request may read `key`; otherwise why not (a 403). */
+export async function refusal(env: Env, key: string, token: string | undefined): Promise<string | null> {
+  if (!signingOn(env)) return null;
+  if (!env.SIGNING_SECRET) throw new MediaSigningUnconfigured();
+  const check = await verifyGrant(env.SIGNING_SECRET, token, { method: "GET", key });
+  return check.ok ? null : `token: ${check.reason}`;
+}

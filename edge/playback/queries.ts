@@ -1,0 +1,52 @@
+// The D1 reads of playback. Each request runs its reads as one batch: one round trip to D1.
+
+import { and, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { Rendition } from "../../schema/jobs";
+import { ads, adImpressions, episodes } from "../../schema/tables";
+
+export function episodeQuery(db: DrizzleD1Database, filmId: string, route: string, episode: string) {
+  return db
+    .select({ status: episodes.status, hlsPrefix: episodes.hlsPrefix, duration: episodes.duration, renditions: episodes.renditions })
+    .from(episodes)
+    .where(and(eq(episodes.filmId, filmId), eq(episodes.route, route), eq(episodes.episode, episode)))
+    .limit(1);
+}
+
+/** `n` random FILM ads that can be stitched now (ready, unexpired, transcoded). */
+export function randomFilmAdsQuery(db: DrizzleD1Database, n: number, now: number) {
+  return db
+    .select({ id: ads.id, hlsPrefix: ads.hlsPrefix, renditions: ads.renditions })
+    .from(ads)
+    .where(and(eq(ads.type, "FILM"), eq(ads.status, "ready"), gt(ads.expiresAt, now), isNotNull(ads.hlsPrefix), isNotNull(ads.renditions)))
+    .orderBy(sql`random()`)
+    .limit(n);
+}
+
+export function adsByIdQuery(db: DrizzleD1Database, ids: string[]) {
+  return db
+    .select({ id: ads.id, type: ads.type, status: ads.status, hlsPrefix: ads.hlsPrefix, renditions: ads.renditions })
+    .from(ads)
+    .where(inArray(ads.id, ids));
+}
+
+/** One more impression of an ad today; nothing when the ad is gone (no orphan rows, no FK error). */
+export function countImpression(db: DrizzleD1Database, adId: string, day: string) {
+  return db.run(sql`
+    INSERT INTO ${adImpressions} (ad_id, day, count)
+    SELECT ${adId}, ${day}, 1 WHERE EXISTS (SELECT 1 FROM ${ads} WHERE ${ads.id} = ${adId})
+    ON CONFLICT (ad_id, day) DO UPDATE SET count = count + 1`);
+}
+
+/** Renditions as stored, minus any entry that does not have the shape the transcoder promised. */
+export function validRenditions(stored: unknown): Rendition[] {
+  if (!Array.isArray(stored)) return [];
+  return stored.flatMap((r) => {
+    const p = Rendition.safeParse(r);
+    return p.success ? [p.data] : [];
+  });
+}
+
+export function utcDay(ms = Date.now()): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
