@@ -11,6 +11,8 @@ import { requireAdmin } from "./lib/auth";
 import { upload } from "./upload";
 import { corsFromEnv } from "./lib/cors";
 import { site } from "./site";
+import { playback } from "./playback";
+import { adminAds } from "./playback/admin-ads";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -30,6 +32,8 @@ app.route("/", upload);
 app.route("/", admin);
 app.route("/", internal);
 app.route("/api/v1/affair", catalog);
+app.route("/api/v1/resource", playback);
+app.route("/", adminAds);
 app.route("/", site);
 
 app.doc31(OPENAPI_PATH, OPENAPI_INFO);
