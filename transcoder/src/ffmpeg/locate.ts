@@ -5,6 +5,7 @@ import { accessSync, chmodSync, constants, existsSync, statSync } from "node:fs"
 import { createRequire } from "node:module";
 import path from "node:path";
 import { type Binaries, inspectFfmpeg, inspectFfprobe, useBinaries } from "./fluent";
+import { hlsSelfTest } from "./selftest";
 
 export type BinarySource = "env" | "ffmpeg-static" | "system" | "@ffmpeg-installer";
 
@@ -94,7 +95,10 @@ function first(candidates: Candidate[], what: string): { file: string; from: Bin
   );
 }
 
-/** Finds both binaries, checks the encoders, and makes them the ones every run uses. */
+/**
+ * Finds both binaries, checks the encoders, makes them the ones every run uses, and runs a tiny
+ * ladder with them (the self-test).
+ */
 export async function locateFfmpeg(env: NodeJS.ProcessEnv = process.env): Promise<LocatedFfmpeg> {
   const f = first(ffmpegCandidates(env), "ffmpeg");
   const p = first(ffprobeCandidates(env), "ffprobe");
@@ -109,5 +113,13 @@ export async function locateFfmpeg(env: NodeJS.ProcessEnv = process.env): Promis
   const ffprobeVersion = await inspectFfprobe(p.file);
   const located = { ffmpeg: f.file, ffprobe: p.file, ffmpegFrom: f.from, ffprobeFrom: p.from, version, ffprobeVersion };
   useBinaries(located);
+  try {
+    await hlsSelfTest();
+  } catch (e) {
+    throw new Error(
+      `${f.file} (found via ${f.from}; ${version}) cannot make our HLS ladder: ${(e as Error).message}\n` +
+        "use ffmpeg 5 or newer (Debian's, or FFMPEG_PATH=/path/to/ffmpeg)",
+    );
+  }
   return located;
 }

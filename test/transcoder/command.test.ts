@@ -1,0 +1,193 @@
+import { describe, expect, it } from "vitest";
+import { buildHlsCommand, buildPosterCommand, toArgv } from "../../transcoder/src/command";
+import { UnsupportedInputError } from "../../transcoder/src/errors";
+import { parseLadder, planLadder } from "../../transcoder/src/ladder";
+import {
+  PlaylistError,
+  measureBandwidth,
+  parseAttributes,
+  parseMasterPlaylist,
+  parseMediaPlaylist,
+  writeMasterPlaylist,
+} from "../../transcoder/src/playlists";
+import { parseProbe } from "../../transcoder/src/probe";
+
+const rungs = planLadder({ width: 640, height: 360, rotation: 0, sampleAspect: 1 }, parseLadder("360:800:128,240:400:64"));
+
+function opt(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+describe("buildHlsCommand", () => {
+  const base = {
+    input: "/tmp/job/source",
+    outputDir: "/tmp/job/out",
+    rungs,
+    source: { hasAudio: true, duration: 4, fps: 25 },
+    segmentSeconds: 4,
+    preset: "veryfast",
+    silentAudio: true,
+  };
+
+  it("decodes once and splits into one scaled stream per rung, in a single HLS output", () => {
+    const inv = buildHlsCommand(base);
+    const args = toArgv(inv);
+    expect(inv.inputs).toHaveLength(1);
+    expect(args.filter((a) => a === "-i")).toHaveLength(1);
+    const graph = opt(args, "-filter_complex")!;
+    expect(graph).toContain("[0:v:0]split=2[vs0][vs1]");
+    expect(graph).toContain("[vs0]scale=640:360");
+    expect(graph).toContain("[vs1]scale=426:240");
+    expect(graph).toContain("[0:a:0]aresample=48000,asplit=2[a0][a1]");
+    expect(opt(args, "-var_stream_map")).toBe("v:0,a:0,name:360p v:1,a:1,name:240p");
+    expect(opt(args, "-master_pl_name")).toBe("master.m3u8");
+    expect(opt(args, "-hls_segment_filename")).toBe("/tmp/job/out/%v/seg_%05d.ts");
+    expect(inv.output).toBe("/tmp/job/out/%v/index.m3u8");
+    expect(args.at(-1)).toBe(inv.output);
+    expect(opt(args, "-f")).toBe("hls");
+    expect(opt(args, "-hls_playlist_type")).toBe("vod");
+    expect(opt(args, "-c:v")).toBe("libx264");
+    expect(opt(args, "-c:a")).toBe("aac");
+    expect(opt(args, "-b:v:0")).toBe("800k");
+    expect(opt(args, "-b:v:1")).toBe("400k");
+    expect(opt(args, "-b:a:1")).toBe("64k");
+  });
+
+  it("aligns keyframes to the segment length: forced on its multiples, GOP of one segment, no scene cuts", () => {
+    const args = toArgv(buildHlsCommand({ ...base, segmentSeconds: 6, source: { ...base.source, fps: 30 } }));
+    expect(opt(args, "-hls_time")).toBe("6");
+    expect(opt(args, "-force_key_frames")).toBe("expr:gte(t,n_forced*6)");
+    expect(opt(args, "-g")).toBe("180");
+    expect(opt(args, "-keyint_min")).toBe("180");
+    expect(opt(args, "-sc_threshold")).toBe("0");
+  });
+
+  it("gives a source without audio a silent track of its duration (or none, when told so)", () => {
+    const silent = toArgv(buildHlsCommand({ ...base, source: { hasAudio: false, duration: 3.5 } }));
+    expect(opt(silent, "-filter_complex")).toContain("anullsrc=channel_layout=stereo:sample_rate=48000,atrim=duration=3.5,asplit=2[a0][a1]");
+    expect(opt(silent, "-var_stream_map")).toBe("v:0,a:0,name:360p v:1,a:1,name:240p");
+
+    const videoOnly = toArgv(buildHlsCommand({ ...base, silentAudio: false, source: { hasAudio: false, duration: 3.5 } }));
+    expect(opt(videoOnly, "-filter_complex")).not.toContain("anullsrc");
+    expect(videoOnly).not.toContain("-c:a");
+    expect(opt(videoOnly, "-var_stream_map")).toBe("v:0,name:360p v:1,name:240p");
+  });
+
+  it("needs no split for a single rung", () => {
+    const args = toArgv(buildHlsCommand({ ...base, rungs: rungs.slice(0, 1) }));
+    expect(opt(args, "-filter_complex")).not.toMatch(/\[0:v:0\]split=/);
+    expect(opt(args, "-filter_complex")).toContain("[0:v:0]scale=640:360");
+  });
+
+  it("reports progress on stdout and keeps stdin closed", () => {
+    const args = toArgv(buildHlsCommand(base));
+    expect(opt(args, "-progress")).toBe("pipe:1");
+    expect(args).toContain("-nostdin");
+    expect(args.indexOf("-progress")).toBeLessThan(args.indexOf("-i"));
+  });
+});
+
+describe("buildPosterCommand", () => {
+  it("seeks before decoding and writes one JPEG frame", () => {
+    const args = toArgv(buildPosterCommand({ input: "/in", output: "/out/poster.jpg", at: 12.3456, width: 1280, height: 720 }));
+    expect(args.indexOf("-ss")).toBeLessThan(args.indexOf("-i"));
+    expect(opt(args, "-ss")).toBe("12.346");
+    expect(opt(args, "-frames:v")).toBe("1");
+    expect(opt(args, "-vf")).toBe("scale=1280:720,setsar=1");
+    expect(args.at(-1)).toBe("/out/poster.jpg");
+  });
+});
+
+describe("playlists", () => {
+  const media = "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:4\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:4.000000,\nseg_00000.ts\n#EXTINF:2.5,\nseg_00001.ts\n#EXT-X-ENDLIST\n";
+
+  it("parses a media playlist", () => {
+    const pl = parseMediaPlaylist(media);
+    expect(pl).toMatchObject({ targetDuration: 4, playlistType: "VOD", ended: true });
+    expect(pl.segments).toEqual([
+      { uri: "seg_00000.ts", duration: 4 },
+      { uri: "seg_00001.ts", duration: 2.5 },
+    ]);
+  });
+
+  it.each([
+    ["no header", "#EXT-X-TARGETDURATION:4\n#EXTINF:4,\na.ts\n"],
+    ["no target duration", "#EXTM3U\n#EXTINF:4,\na.ts\n"],
+    ["a segment without EXTINF", "#EXTM3U\n#EXT-X-TARGETDURATION:4\na.ts\n"],
+    ["a segment longer than the target", "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:5.6,\na.ts\n"],
+    ["no segments", "#EXTM3U\n#EXT-X-TARGETDURATION:4\n"],
+  ])("refuses a media playlist with %s", (_, text) => {
+    expect(() => parseMediaPlaylist(text)).toThrow(PlaylistError);
+  });
+
+  it("parses attribute lists with quoted commas", () => {
+    expect(parseAttributes('BANDWIDTH=1000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=640x360')).toEqual({
+      BANDWIDTH: "1000",
+      CODECS: "avc1.64001f,mp4a.40.2",
+      RESOLUTION: "640x360",
+    });
+  });
+
+  it("writes a master playlist that parses back, largest rendition first", () => {
+    const text = writeMasterPlaylist(
+      [
+        { name: "240p", bandwidth: 300_000, averageBandwidth: 250_000, width: 426, height: 240, codecs: "avc1.4d4015,mp4a.40.2", playlist: "240p/index.m3u8" },
+        { name: "360p", bandwidth: 900_000, averageBandwidth: 700_000, width: 640, height: 360, codecs: "avc1.4d401e,mp4a.40.2", playlist: "360p/index.m3u8" },
+      ],
+      25,
+    );
+    const variants = parseMasterPlaylist(text);
+    expect(variants.map((v) => v.uri)).toEqual(["360p/index.m3u8", "240p/index.m3u8"]);
+    expect(variants[0]).toEqual({
+      uri: "360p/index.m3u8",
+      bandwidth: 900_000,
+      averageBandwidth: 700_000,
+      width: 640,
+      height: 360,
+      codecs: "avc1.4d401e,mp4a.40.2",
+      frameRate: 25,
+    });
+  });
+
+  it("measures BANDWIDTH as the peak segment bit rate and AVERAGE-BANDWIDTH over the whole", () => {
+    const bw = measureBandwidth([
+      { duration: 4, bytes: 400_000 },
+      { duration: 4, bytes: 200_000 },
+      { duration: 0.5, bytes: 100_000 },
+    ]);
+    expect(bw.peak).toBe(800_000);
+    expect(bw.average).toBe(Math.ceil((700_000 * 8) / 8.5));
+  });
+});
+
+describe("parseProbe", () => {
+  const video = { codec_type: "video", codec_name: "h264", width: 1920, height: 1080, sample_aspect_ratio: "1:1", avg_frame_rate: "30000/1001", bit_rate: "4000000" };
+  const audio = { codec_type: "audio", codec_name: "aac", bit_rate: "128000" };
+
+  it("reads size, duration, frame rate, bitrate and audio", () => {
+    const info = parseProbe({ streams: [video, audio], format: { duration: "12.5", format_name: "mov,mp4" } });
+    expect(info).toMatchObject({ width: 1920, height: 1080, rotation: 0, sampleAspect: 1, duration: 12.5, hasAudio: true, videoKbps: 4000 });
+    expect(info.fps).toBeCloseTo(29.97, 2);
+  });
+
+  it("reads rotation from the display matrix, or from an old rotate tag", () => {
+    const side = { ...video, side_data_list: [{ side_data_type: "Display Matrix", rotation: -90 }] };
+    expect(parseProbe({ streams: [side], format: { duration: "1" } }).rotation).toBe(-90);
+    expect(parseProbe({ streams: [{ ...video, tags: { rotate: "270" } }], format: { duration: "1" } }).rotation).toBe(270);
+  });
+
+  it("estimates the video bitrate from the container's when streams do not say (Matroska)", () => {
+    const mkv = parseProbe({ streams: [{ ...video, bit_rate: undefined }, { ...audio, bit_rate: undefined }], format: { duration: "2", bit_rate: "1128000" } });
+    expect(mkv.videoKbps).toBe(1000);
+  });
+
+  it.each([
+    ["no video stream", { streams: [audio], format: { duration: "3" } }],
+    ["only cover art", { streams: [audio, { ...video, disposition: { attached_pic: 1 } }], format: { duration: "3" } }],
+    ["no frame size", { streams: [{ ...video, width: 0 }], format: { duration: "3" } }],
+    ["no duration", { streams: [video], format: {} }],
+  ])("calls a source with %s unsupported", (_, json) => {
+    expect(() => parseProbe(json)).toThrow(UnsupportedInputError);
+  });
+});
