@@ -97,17 +97,18 @@ export async function deleteFilm(db: DrizzleD1Database, bucket: R2Bucket, id: st
 }
 
 /** Rewrites the film's search entry from its rows (what the triggers would write), idempotently. */
-export async function reindexFilm(db: DrizzleD1Database, id: string): Promise<void> {
+export async function reindexFilm(d1: D1Database, id: string): Promise<void> {
   const names = (role: "actor" | "director") =>
-    sql`(SELECT json_group_array(name) FROM (SELECT name FROM film_people WHERE film_id = ${id} AND role = ${role} ORDER BY position))`;
-  await db.batch([
-    db
-      .update(films)
-      .set({ actors: names("actor"), directors: names("director") } as unknown as Partial<typeof films.$inferInsert>)
-      .where(eq(films.id, id)),
-    db.run(sql`INSERT OR REPLACE INTO films_fts (rowid, film_id, title, introduction, people)
-      SELECT f.rowid, f.id, f.title, f.introduction,
-        (SELECT coalesce(group_concat(value, ' / '), '') FROM (SELECT value FROM json_each(f.actors) UNION ALL SELECT value FROM json_each(f.directors)))
-      FROM films f WHERE f.id = ${id}`),
+    `(SELECT json_group_array(name) FROM (SELECT name FROM film_people WHERE film_id = ?1 AND role = '${role}' ORDER BY position))`;
+  await d1.batch([
+    d1.prepare(`UPDATE films SET actors = ${names("actor")}, directors = ${names("director")} WHERE id = ?1`).bind(id),
+    d1
+      .prepare(
+        `INSERT OR REPLACE INTO films_fts (rowid, film_id, title, introduction, people)
+         SELECT f.rowid, f.id, f.title, f.introduction,
+           (SELECT coalesce(group_concat(value, ' / '), '') FROM (SELECT value FROM json_each(f.actors) UNION ALL SELECT value FROM json_each(f.directors)))
+         FROM films f WHERE f.id = ?1`,
+      )
+      .bind(id),
   ]);
 }

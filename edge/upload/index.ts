@@ -118,7 +118,7 @@ export const upload = resourceApp()
     async (c) => {
       const { id } = c.req.valid("param");
       if (!(await filmExists(c.var.db, id))) return c.json({ reason: `film ${id} not found` }, 404);
-      await reindexFilm(c.var.db, id);
+      await reindexFilm(c.env.DB, id);
       return c.json({ id, indexed: true as const }, 200);
     },
   )
