@@ -18,6 +18,9 @@ export interface RunningRedis {
   readonly pid: number | undefined;
   /** Stops (SIGTERM: the AOF is flushed) and starts again on the same port with the same data. */
   restart(): Promise<void>;
+  /** Stops the server, keeping port and data for start(): an outage. */
+  shutdown(): Promise<void>;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -75,7 +75,8 @@ async function waitUntil(check, timeoutMs, what) {
 /**
  * Starts redis-server. Options: port (default: a free one), dir (default: a new temp dir, removed
  * by stop()), appendonly (default true), quiet (default true: logs to <dir>/redis.log).
- * Returns { url, port, dir, pid, stop(), restart() }; restart() keeps port and data.
+ * Returns { url, port, dir, pid, stop(), shutdown(), start(), restart() }: shutdown()/start() and
+ * restart() keep port and data; stop() also removes a temp data dir.
  */
 export async function startRedis(opts = {}) {
   const bin = ensureRedisServer();
@@ -129,6 +130,13 @@ export async function startRedis(opts = {}) {
     dir,
     get pid() {
       return child?.pid;
+    },
+    /** Stops the server but keeps its port and data, for start() later (an outage). */
+    async shutdown() {
+      await halt();
+    },
+    async start() {
+      if (!child) await launch();
     },
     async restart() {
       await halt();
