@@ -3,7 +3,7 @@
 // ad (red "AD" with a beep) and the three kinds of image ads, then follows the transcode jobs to
 // the end. `npm start` runs it once on the first start.
 //   npm run demo -- [--edge http://127.0.0.1:8787] [--token T] [--seconds 15] [--marker file]
-// The token defaults to $ADMIN_TOKEN, then to the ADMIN_TOKEN of .dev.vars.
+// The token defaults to $ADMIN_TOKEN, then to the ADMIN_TOKEN of .dev.vars; --seconds to $DEMO_SECONDS.
 // Running it again replaces the demo films of the previous run (listed in the marker file).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -99,7 +99,7 @@ const { values: opts } = parseArgs({
   options: {
     edge: { type: "string", default: `http://127.0.0.1:${process.env.EDGE_PORT || 8787}` },
     token: { type: "string" },
-    seconds: { type: "string", default: "15" },
+    seconds: { type: "string", default: process.env.DEMO_SECONDS || "15" },
     marker: { type: "string" },
   },
 });
@@ -129,40 +129,54 @@ async function main() {
 
   const work = mkdtempSync(path.join(tmpdir(), "edge-stream-demo-"));
   try {
+    // All media first, then the uploads back to back: generating a clip takes seconds.
     say(`generating media (${seconds} s clips) in ${work}`);
-    const jobs: { label: string; id: string }[] = [];
-    const expires = new Date(Date.now() + 365 * 864e5);
-
     const adClip = makeAdClip(path.join(work, "ad.mp4"), 2);
-    const filmAd = await admin.uploadAd("FILM", adClip, expires);
-    say(`FILM ad ${filmAd.id} uploaded (${mb(adClip)})`);
-    if (filmAd.jobId) jobs.push({ label: "FILM ad", id: filmAd.jobId });
-    const adIds = [filmAd.id];
-    for (const ad of IMAGE_ADS) {
-      const file = makeImage(path.join(work, `${ad.type}.png`), ad.source, ad.width, ad.height, ad.label);
-      const up = await admin.uploadAd(ad.type, file, expires);
-      adIds.push(up.id);
-      say(`${ad.type} image ad ${up.id} uploaded`);
-    }
-
-    const films: { id: string; title: string }[] = [];
-    for (const [i, film] of FILMS.entries()) {
-      const { poster, episodes, ...input } = film;
-      const id = await admin.createFilm(input);
-      films.push({ id, title: film.title });
-      const posterFile = makeImage(path.join(work, `poster-${i}.jpg`), poster, 400, 600, film.title.replace(/[^\x20-\x7e]/g, "").trim());
-      await admin.setPoster(id, posterFile);
-      say(`film ${i + 1}/${FILMS.length} "${film.title}" created (${id}), poster set`);
-      for (const ep of episodes) {
+    const adImages = IMAGE_ADS.map((ad) => ({ ...ad, file: makeImage(path.join(work, `${ad.type}.png`), ad.source, ad.width, ad.height, ad.label) }));
+    const media = FILMS.map((film, i) => ({
+      film,
+      poster: makeImage(path.join(work, `poster-${i}.jpg`), film.poster, 400, 600, film.title.replace(/[^\x20-\x7e]/g, "").trim()),
+      clips: film.episodes.map((ep) => {
         const clip = makeClip(path.join(work, `film-${i}-${ep.route}-${ep.episode}.mp4`), {
           pattern: ep.pattern,
           tone: ep.tone,
           seconds,
           label: `${ep.route} episode ${ep.episode}`,
         });
+        say(`  made ${film.title} ${ep.route}/${ep.episode} (${mb(clip)})`);
+        return { ep, clip };
+      }),
+    }));
+
+    const jobs: { label: string; id: string }[] = [];
+    const expires = new Date(Date.now() + 365 * 864e5);
+    const filmAd = await admin.uploadAd("FILM", adClip, expires);
+    say(`FILM ad ${filmAd.id} uploaded (${mb(adClip)})`);
+    if (filmAd.jobId) jobs.push({ label: "FILM ad", id: filmAd.jobId });
+    const adIds = [filmAd.id];
+    for (const ad of adImages) {
+      const up = await admin.uploadAd(ad.type, ad.file, expires);
+      adIds.push(up.id);
+      say(`${ad.type} image ad ${up.id} uploaded`);
+    }
+
+    const films: { id: string; title: string }[] = [];
+    // The marker lists the films as they are made, so a run that fails half-way is replaced too.
+    const record = (complete: boolean) => {
+      mkdirSync(path.dirname(marker), { recursive: true });
+      writeFileSync(marker, JSON.stringify({ edge, at: new Date().toISOString(), complete, films, ads: adIds }, null, 2));
+    };
+    for (const [i, { film, poster, clips }] of media.entries()) {
+      const { poster: _pattern, episodes: _episodes, ...input } = film;
+      const id = await admin.createFilm(input);
+      films.push({ id, title: film.title });
+      record(false);
+      await admin.setPoster(id, poster);
+      say(`film ${i + 1}/${FILMS.length} "${film.title}" created (${id}), poster set`);
+      for (const { ep, clip } of clips) {
         const jobId = await admin.uploadEpisode(id, ep.route, ep.episode, clip, film.state);
         jobs.push({ label: `"${film.title}" ${ep.route}/${ep.episode}`, id: jobId });
-        say(`  ${ep.route}/${ep.episode} uploaded (${mb(clip)}) → job ${jobId}`);
+        say(`  ${ep.route}/${ep.episode} uploaded → job ${jobId}`);
       }
     }
 
@@ -177,8 +191,7 @@ async function main() {
       throw new Error(`${failed.length} transcode job(s) did not complete: ${failed.map((j) => `${j.id} ${j.status} ${j.error ?? ""}`).join("; ")}`);
     }
 
-    mkdirSync(path.dirname(marker), { recursive: true });
-    writeFileSync(marker, JSON.stringify({ edge, at: new Date().toISOString(), films, ads: adIds }, null, 2));
+    record(true);
     say(
       `demo content ready in ${Math.round((Date.now() - started) / 1000)} s: ${films.length} films, ` +
         `${jobs.length - 1} episodes, 1 FILM ad, ${IMAGE_ADS.length} image ads. Open ${edge}/`,
@@ -189,6 +202,7 @@ async function main() {
 }
 
 main().catch((e: Error) => {
-  process.stderr.write(`demo failed: ${e.message}\n`);
+  const cause = e.cause instanceof Error ? ` (${e.cause.message})` : "";
+  process.stderr.write(`demo failed: ${e.message}${cause}\n`);
   process.exit(1);
 });

@@ -5,8 +5,8 @@
 // Configuration (env): EDGE_PORT (8787), INTAKE_PORT (wrangler.toml's TRANSCODER_URL port, 8789),
 // REDIS_PORT (6390) or REDIS_URL (use that Redis, start none), STATE_DIR (.state), EDGE_STATE_DIR
 // (.wrangler/state, or $STATE_DIR/edge when STATE_DIR is set), PUBLIC_BASE_URL, INSPECTOR_PORT,
-// DEMO=0 (never load the demo content).
-import { copyFileSync, existsSync } from "node:fs";
+// DEMO=0 (never load the demo content), DEMO_SECONDS (length of the demo clips, 15).
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readDevVars, stackConfig } from "./stack/config.mjs";
 import { isPortFree, waitUntilClosed } from "./stack/ports.mjs";
@@ -48,7 +48,7 @@ for (const [name, port] of wanted) {
   }
 }
 
-ensureSystemDeps(cfg.root, cfg.externalRedisUrl ? ["ffmpeg"] : ["redis", "ffmpeg"]);
+ensureSystemDeps(cfg.root, ["ffmpeg"]);
 
 const group = new ProcessGroup({ logDir: cfg.logDir, pidFile: cfg.pidFile });
 let stopping = false;
@@ -121,7 +121,15 @@ const lines = [
 process.stdout.write(lines.join("\n") + "\n");
 say("ready");
 
-const demoWanted = argv.includes("--demo") || (!argv.includes("--no-demo") && process.env.DEMO !== "0" && !existsSync(cfg.demoMarker));
+/** True once a demo load ran to the end against this edge state. */
+function demoLoaded() {
+  try {
+    return JSON.parse(readFileSync(cfg.demoMarker, "utf8")).complete === true;
+  } catch {
+    return false;
+  }
+}
+const demoWanted = argv.includes("--demo") || (!argv.includes("--no-demo") && process.env.DEMO !== "0" && !demoLoaded());
 if (demoWanted) {
   say("loading the demo content (first start; `npm start -- --no-demo` or DEMO=0 skips it, `npm run demo` reloads it)");
   const demo = group.start(

@@ -34,6 +34,23 @@ const TYPES: Record<string, string> = {
   ".webp": "image/webp",
 };
 
+/**
+ * fetch, tried again when the request died on the socket before any answer came back. A keep-alive
+ * connection that the server closed while idle fails the next request that writes on it (EPIPE,
+ * "other side closed"); the handler never received that request whole, so sending it again is safe.
+ */
+async function fetchRetryingStaleSockets(url: string, init: RequestInit, tries = 3): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      const code = ((e as Error).cause as { code?: string } | undefined)?.code ?? "";
+      const stale = ["EPIPE", "ECONNRESET", "UND_ERR_SOCKET", "UND_ERR_CLOSED"].includes(code);
+      if (!stale || attempt >= tries) throw e;
+    }
+  }
+}
+
 export class AdminClient {
   constructor(
     readonly edge: string,
@@ -43,7 +60,7 @@ export class AdminClient {
   private async call<T>(method: string, route: string, body?: BodyInit, contentType?: string): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (contentType) headers["content-type"] = contentType;
-    const res = await fetch(`${this.edge}${route}`, { method, headers, body });
+    const res = await fetchRetryingStaleSockets(`${this.edge}${route}`, { method, headers, body });
     const text = await res.text();
     if (!res.ok) {
       let reason = text;
