@@ -34,7 +34,7 @@ if (!devVars.SIGNING_SECRET || !devVars.ADMIN_TOKEN) {
 }
 vendorHls();
 
-ProcessGroup.reapStale(cfg.pidFile, say);
+await ProcessGroup.reapStale(cfg.pidFile, say);
 const wanted = [
   ["EDGE_PORT", cfg.edgePort],
   ["INTAKE_PORT", cfg.intakePort],

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: binding types up to date, strict TypeScript, then every vitest project
-# (edge tests inside workerd; transcoder and end-to-end tests against real Redis and ffmpeg).
+# (edge tests inside workerd; transcoder and end-to-end tests against real Redis and ffmpeg;
+# browser tests in Debian's headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/system-deps.sh redis ffmpeg
+bash scripts/system-deps.sh redis ffmpeg chromium
+# The site serves hls.js from node_modules (normally copied by postinstall).
+node scripts/stack/vendor.mjs
 echo "== binding types (wrangler types --check)"
 bash scripts/types.sh --check
 echo "== typecheck"

@@ -35,8 +35,11 @@ export class ProcessGroup {
     mkdirSync(logDir, { recursive: true });
   }
 
-  /** Stops the process groups a previous, killed supervisor left behind (only those it recorded). */
-  static reapStale(pidFile, log = console.log) {
+  /**
+   * Stops the process groups a previous, killed supervisor left behind (only those it recorded, the
+   * last started first): SIGTERM, so Redis flushes its append-only file, then SIGKILL.
+   */
+  static async reapStale(pidFile, log = console.log) {
     if (!existsSync(pidFile)) return [];
     let recorded = [];
     try {
@@ -45,15 +48,21 @@ export class ProcessGroup {
       recorded = [];
     }
     const reaped = [];
-    for (const { name, pid, cmdline } of recorded) {
+    for (const { name, pid, cmdline } of recorded.reverse()) {
       // The pid must still run the command we started: pids are reused.
       if (!alive(pid) || cmdlineOf(pid) !== cmdline) continue;
       log(`stopping ${name} (pid ${pid}) left over from a previous start`);
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // gone meanwhile
-      }
+      const signal = (sig) => {
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          // gone meanwhile
+        }
+      };
+      signal("SIGTERM");
+      const deadline = Date.now() + 10_000;
+      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      signal("SIGKILL");
       reaped.push(name);
     }
     rmSync(pidFile, { force: true });
