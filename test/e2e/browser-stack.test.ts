@@ -36,6 +36,7 @@ describe("the website in headless Chromium", () => {
   it("admin page: token, new film, episode and FILM ad uploads with upload and transcode progress", async () => {
     const content = makeClip(path.join(work, "content.mp4"), { pattern: "testsrc2", tone: 440, seconds: CONTENT_SECONDS, width: 320, height: 180 });
     const ad = makeAdClip(path.join(work, "ad.mp4"), AD_SECONDS);
+    const poster = makeImage(path.join(work, "poster.jpg"), "smptebars", 200, 300, "Poster");
     const banner = makeImage(path.join(work, "banner.png"), "gradients=c0=0x1a1a1a:c1=0x0a4fb3", 728, 90, "Banner ad");
     const { page } = browser;
 
@@ -60,6 +61,13 @@ describe("the website in headless Chromium", () => {
     await expect.poll(() => page.locator("#film-status").textContent()).toMatch(/Created film [0-9a-f-]{36}/);
     filmId = (await page.locator("#film-status").getAttribute("data-film-id")) ?? "";
     expect(filmId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const posterForm = page.locator("#poster-form");
+    expect(await posterForm.getByLabel("Film").inputValue()).toBe(filmId);
+    await posterForm.getByLabel("Image (PNG, JPEG, GIF, WebP)").setInputFiles(poster);
+    await posterForm.getByRole("button", { name: "Upload poster" }).click();
+    await expect.poll(() => posterForm.locator(".status").textContent()).toMatch(/Poster set|Failed/);
+    expect(await posterForm.locator(".status").textContent()).toBe("Poster set.");
 
     const episode = page.locator("#episode-form");
     expect(await episode.getByLabel("Film").inputValue()).toBe(filmId);
@@ -98,6 +106,10 @@ describe("the website in headless Chromium", () => {
     // The banner ad (the only WEB_BAR ad) is shown.
     await page.locator("#ad-web-bar img").waitFor({ state: "visible" });
     expect(await page.locator("#ad-web-bar img").evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(728);
+
+    // Its card shows the uploaded poster.
+    const card = page.getByRole("link", { name: new RegExp(title) }).first();
+    expect(await card.locator("img").evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(200);
 
     // Search finds it too; then open it.
     await page.getByLabel("Search", { exact: true }).fill("Browser test");
