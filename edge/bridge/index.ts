@@ -73,7 +73,7 @@ async function deliver(env: Env, msg: Message<unknown>): Promise<void> {
   // Shown by the job API while the job waits, so an admin sees why nothing happens.
   await db
     .update(jobs)
-    .set({ error: `delivery attempt ${msg.attempts} failed: ${failure}`, updatedAt: Date.now() })
+    .set({ error: `delivery attempt ${msg.attempts} failed: ${failure}; next attempt in ${delaySeconds} s`.slice(0, 4000), updatedAt: Date.now() })
     .where(and(eq(jobs.id, job.id), eq(jobs.status, "queued")));
   msg.retry({ delaySeconds });
 }
