@@ -28,7 +28,7 @@ async function runBridge(queueName: string, bodies: { id: string; body: unknown;
     bodies.map((b) => ({ id: b.id, timestamp: new Date(), attempts: b.attempts ?? 1, body: b.body })),
   );
   const ctx = createExecutionContext();
-  await realQueueHandler(batch, { ...env, ...vars } as typeof env, ctx);
+  await realQueueHandler(batch, { ...env, ...vars } as typeof env);
   return getQueueResult(batch, ctx);
 }
 
