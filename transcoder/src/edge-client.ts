@@ -1,7 +1,7 @@
 // The transcoder's calls to the edge: HMAC-signed job callbacks and the URL refresh.
 import { type CompleteCallback, type FailCallback, JobUrls, type ProgressCallback } from "../../schema/jobs";
 import { signRequest } from "../../schema/signing";
-import { HttpError } from "./errors";
+import { HttpError, JobAbandonedError } from "./errors";
 import { log } from "./log";
 import { withRetry } from "./retry";
 
@@ -14,7 +14,9 @@ export type CompleteOutcome =
   /** A newer upload replaced this job; the edge dropped our output. */
   | "superseded"
   /** The edge no longer knows the job (its film or ad was deleted). */
-  | "gone";
+  | "gone"
+  /** The edge told us to stop before the output was complete (see JobAbandonedError). */
+  | "abandoned";
 
 export interface EdgeClientOptions {
   /** How long "complete" keeps trying before the attempt gives up (ms). */
@@ -55,15 +57,19 @@ export class EdgeClient {
     return res;
   }
 
-  /** Best effort, one try: progress is advisory and the next report supersedes a lost one. */
-  async progress(jobId: string, body: ProgressCallback, signal?: AbortSignal): Promise<boolean> {
+  /**
+   * Best effort, one try: progress is advisory and the next report supersedes a lost one.
+   * "stop": the edge answered that the job is no longer active (superseded, deleted, finished).
+   */
+  async progress(jobId: string, body: ProgressCallback, signal?: AbortSignal): Promise<"sent" | "failed" | "stop"> {
     try {
       const res = await this.post(this.jobPath(jobId, "progress"), JSON.stringify(body), signal);
       await res.body?.cancel();
-      return true;
+      return "sent";
     } catch (e) {
+      if (e instanceof HttpError && (e.status === 409 || e.status === 404)) return "stop";
       if (!signal?.aborted) log.warn(`progress callback for ${jobId} failed: ${(e as Error).message}`);
-      return false;
+      return "failed";
     }
   }
 
@@ -103,6 +109,8 @@ export class EdgeClient {
       await res.body?.cancel();
       return true;
     } catch (e) {
+      // 409: the job is already finished or superseded on the edge; nothing left to tell.
+      if (e instanceof HttpError && e.status === 409) return true;
       log.warn(`fail callback for ${jobId} failed: ${(e as Error).message}`);
       return false;
     }
@@ -110,13 +118,22 @@ export class EdgeClient {
 
   /** Fresh signed URLs for a job (a retry hours later, or a PUT refused with 403). */
   async refreshUrls(jobId: string, signal?: AbortSignal): Promise<JobUrls> {
-    const res = await withRetry(() => this.post(this.jobPath(jobId, "urls"), "", signal), {
-      tries: 5,
-      baseMs: 1_000,
-      maxMs: 10_000,
-      signal,
-      retryable: networkOrServer,
-    });
+    let res: Response;
+    try {
+      res = await withRetry(() => this.post(this.jobPath(jobId, "urls"), "", signal), {
+        tries: 5,
+        baseMs: 1_000,
+        maxMs: 10_000,
+        signal,
+        retryable: networkOrServer,
+      });
+    } catch (e) {
+      // 409: the job is finished or superseded; 404: it is gone with its film or ad.
+      if (e instanceof HttpError && (e.status === 409 || e.status === 404)) {
+        throw new JobAbandonedError(`the edge no longer wants job ${jobId}: ${e.body.slice(0, 300) || `HTTP ${e.status}`}`);
+      }
+      throw e;
+    }
     const parsed = JobUrls.safeParse(await res.json().catch(() => null));
     if (!parsed.success) throw new Error(`the edge answered the URL refresh of ${jobId} with no valid JobUrls`);
     return parsed.data;

@@ -17,6 +17,14 @@ export class UnsupportedInputError extends PermanentError {
   }
 }
 
+/**
+ * The edge no longer wants this job (superseded by a newer upload, deleted, or already finished):
+ * stop working on it; nothing to retry.
+ */
+export class JobAbandonedError extends PermanentError {
+  override name = "JobAbandonedError";
+}
+
 /** The process is shutting down: the job goes back to the queue untouched, not failed. */
 export class ShutdownError extends Error {
   override name = "ShutdownError";

@@ -5,7 +5,7 @@ import { type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import type { CompleteCallback } from "../../schema/jobs";
 import type { Config } from "./config";
 import type { CompleteOutcome, EdgeClient } from "./edge-client";
-import { JobTimeoutError, PermanentError, ShutdownError, abortReason } from "./errors";
+import { JobAbandonedError, JobTimeoutError, PermanentError, ShutdownError, abortReason } from "./errors";
 import { log } from "./log";
 import { type QueuedJob, redisOptions } from "./queue";
 import { type TranscodeSettings, transcodeToHls, uploadOrder } from "./transcode";
@@ -119,7 +119,10 @@ export class TranscodeWorker {
     const report = throttle(this.cfg.PROGRESS_INTERVAL_MS, (p) => {
       const progress = Math.min(1, Math.max(0, Math.round(p * 1000) / 1000));
       void job.updateProgress(Math.round(progress * 100)).catch(() => {});
-      void this.edge.progress(data.jobId, { progress, attempt }, signal);
+      void this.edge.progress(data.jobId, { progress, attempt }, signal).then((r) => {
+        // Superseded or deleted meanwhile: no point burning CPU on it.
+        if (r === "stop") controller.abort(new JobAbandonedError(`the edge no longer wants job ${data.jobId} (progress refused)`));
+      });
     });
     log.info(`job ${data.jobId} (${data.kind}) attempt ${attempt}: start`);
     try {
@@ -141,6 +144,12 @@ export class TranscodeWorker {
         // Back to wait without using an attempt; if that fails, the stalled checker returns it once the lock lapses.
         if (token) await job.moveToWait(token).catch((err: Error) => log.warn(`moveToWait ${data.jobId}: ${err.message}`));
         throw new WaitingError();
+      }
+      if (e instanceof JobAbandonedError) {
+        log.info(`job ${data.jobId}: abandoned (${e.message})`);
+        // Tells the edge too, which then deletes whatever this attempt uploaded under the prefix.
+        await this.edge.fail(data.jobId, { error: e.message, retryable: false, attempt });
+        return { outcome: "abandoned", outputPrefix: data.outputPrefix, renditions: 0, duration: 0 };
       }
       const permanent = e instanceof PermanentError;
       const final = permanent || attempt >= (job.opts.attempts ?? 1);

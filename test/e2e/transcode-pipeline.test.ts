@@ -1,0 +1,176 @@
+// Upload through the admin API → Queue → bridge → intake → BullMQ → ffmpeg → signed PUTs →
+// complete callback → episode ready in D1, every file in R2. All real: wrangler dev, Redis, ffmpeg.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as keys from "../../schema/keys";
+import { signRequest } from "../../schema/signing";
+import { parseMasterPlaylist, parseMediaPlaylist } from "../../transcoder/src/playlists";
+import { makeClip, makeCorruptClip, makeTempDir } from "../transcoder/clips";
+import {
+  type Harness,
+  type TranscoderProcess,
+  createFilm,
+  finished,
+  getJob,
+  inspect,
+  listObjects,
+  readObject,
+  spawnTranscoder,
+  startHarness,
+  uploadEpisode,
+  waitForJob,
+} from "../transcoder/edge-harness";
+import { TEST_SIGNING_SECRET } from "../support/wrangler-dev";
+import { freePort } from "../support/ports";
+
+let h: Harness;
+let clips: ReturnType<typeof makeTempDir>;
+let transcoder: TranscoderProcess | undefined;
+
+beforeAll(async () => {
+  clips = makeTempDir("e2e-clips-");
+  h = await startHarness();
+});
+
+afterAll(async () => {
+  await transcoder?.stop();
+  await h?.stop();
+  clips?.cleanup();
+});
+
+interface EpisodeRow {
+  status: string;
+  job_id: string;
+  hls_prefix: string | null;
+  master_key: string | null;
+  duration: number | null;
+  renditions: string | null;
+  auto_poster_key: string | null;
+}
+
+const EPISODE_SQL = `SELECT e.status, e.job_id, e.hls_prefix, e.master_key, e.duration, e.renditions, f.auto_poster_key
+  FROM episodes e JOIN films f ON f.id = e.film_id WHERE e.film_id = ? AND e.route = ? AND e.episode = ?`;
+
+/** The episode's row and every R2 key under its prefix, in one look at the edge's state. */
+function episodeState(filmId: string, route = "line1", episode = "1") {
+  return inspect(h, async (s) => ({
+    row: (await s.sql<EpisodeRow>(EPISODE_SQL, filmId, route, episode))[0],
+    keys: await s.list(keys.episodePrefix(filmId, route, episode)),
+  }));
+}
+
+describe("the transcoder behind the real edge", () => {
+  it("turns an uploaded 4-second 640x360 clip into a 2-rung ladder; the episode is ready and every file is in R2", async () => {
+    transcoder = await spawnTranscoder(h);
+    const filmId = await createFilm(h);
+    const jobId = await uploadEpisode(h, filmId, "line1", "1", makeClip(clips.dir, "ep1", { width: 640, height: 360, seconds: 4 }));
+
+    const job = await waitForJob(h, jobId, finished);
+    expect(job).toMatchObject({ status: "complete", progress: 1, attempts: 1, error: null });
+
+    const prefix = keys.episodeOutputPrefix(filmId, "line1", "1", jobId);
+    const state = await episodeState(filmId);
+    const ep = state.row!;
+    expect(ep).toMatchObject({ status: "ready", job_id: jobId, hls_prefix: prefix, master_key: `${prefix}master.m3u8` });
+    expect(ep.duration).toBeCloseTo(4, 0);
+    const renditions = JSON.parse(ep.renditions!) as { name: string; width: number; height: number; codecs: string; playlist: string }[];
+    expect(renditions.map((r) => [r.name, r.width, r.height, r.playlist])).toEqual([
+      ["360p", 640, 360, "360p/index.m3u8"],
+      ["240p", 426, 240, "240p/index.m3u8"],
+    ]);
+    for (const r of renditions) expect(r.codecs).toMatch(/^avc1\.[0-9a-f]{6},mp4a\.40\.2$/);
+    expect(ep.auto_poster_key).toBe(`${prefix}poster.jpg`);
+
+    // Every playlist parses from R2, the segments they name are there, and nothing else is.
+    const master = parseMasterPlaylist(await (await readObject(h, `${prefix}master.m3u8`)).text());
+    expect(master.map((v) => v.uri)).toEqual(["360p/index.m3u8", "240p/index.m3u8"]);
+    const expected = new Set([`${prefix}master.m3u8`, `${prefix}poster.jpg`]);
+    for (const v of master) {
+      const res = await readObject(h, prefix + v.uri);
+      expect(res.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
+      const media = parseMediaPlaylist(await res.text());
+      const total = media.segments.reduce((a, s) => a + s.duration, 0);
+      expect(Math.abs(total - 4)).toBeLessThanOrEqual(0.5);
+      expected.add(prefix + v.uri);
+      const dir = v.uri.slice(0, v.uri.lastIndexOf("/") + 1);
+      for (const s of media.segments) expected.add(prefix + dir + s.uri);
+    }
+    expect(state.keys.filter((k) => k.startsWith(prefix))).toEqual([...expected].sort());
+    const seg = await readObject(h, [...expected].find((k) => k.endsWith(".ts"))!);
+    expect(seg.status).toBe(200);
+    expect(seg.headers.get("content-type")).toBe("video/mp2t");
+    expect((await seg.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+
+    // The episode's R2 keys: the source and this one output prefix, nothing stray.
+    expect(state.keys.filter((k) => !k.startsWith(prefix))).toEqual([keys.episodeSourceKey(filmId, "line1", "1", jobId)]);
+  });
+
+  it("makes one BullMQ job of a job delivered twice, and one output", async () => {
+    const filmId = await createFilm(h);
+    const jobId = await uploadEpisode(h, filmId, "line1", "1", makeClip(clips.dir, "twice", { width: 320, height: 240, seconds: 2 }));
+    await waitForJob(h, jobId, finished);
+    const prefix = keys.episodeOutputPrefix(filmId, "line1", "1", jobId);
+    const before = await listObjects(h, prefix);
+
+    // The bridge's delivery again, as a Queue redelivery would send it.
+    const bull = await h.queue.getJob(jobId);
+    expect(bull?.data.jobId).toBe(jobId);
+    const { completion: _done, ...delivery } = bull!.data as Record<string, unknown>;
+    const body = JSON.stringify(delivery);
+    const res = await fetch(`${transcoder!.intakeUrl}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(await signRequest(TEST_SIGNING_SECRET, "POST", "/jobs", body)) },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ jobId, created: false, state: "completed" });
+
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await h.queue.getJobCounts("wait", "active", "delayed")).toEqual({ wait: 0, active: 0, delayed: 0 });
+    expect(transcoder!.logs().match(new RegExp(`job ${jobId} \\(episode\\) attempt \\d+: start`, "g"))).toHaveLength(1);
+    expect(await listObjects(h, prefix)).toEqual(before);
+    expect(await getJob(h, jobId)).toMatchObject({ status: "complete", attempts: 1 });
+  });
+
+  it("fails a corrupt upload at once (no retries), with ffmpeg's words in the edge's job API", async () => {
+    const filmId = await createFilm(h);
+    const jobId = await uploadEpisode(h, filmId, "line1", "1", makeCorruptClip(clips.dir));
+    const job = await waitForJob(h, jobId, finished);
+    expect(job.status).toBe("failed");
+    expect(job.attempts).toBe(1);
+    expect(job.error).toMatch(/not a readable video|could not decode/);
+    expect(job.error).toMatch(/ffmpeg stderr[\s\S]*(moov atom not found|Invalid data)/i);
+    const state = await episodeState(filmId);
+    expect(state.row?.status).toBe("failed");
+    // Nothing under the job's output prefix: only the source remains.
+    expect(state.keys).toEqual([keys.episodeSourceKey(filmId, "line1", "1", jobId)]);
+
+    const bull = await h.queue.getJob(jobId);
+    expect(await bull?.getState()).toBe("failed");
+    expect(bull?.attemptsMade).toBe(1);
+    expect(bull?.failedReason).toMatch(/not a readable video|could not decode/);
+  });
+
+  it("still runs a job when Redis restarts between enqueue and processing", async () => {
+    // An intake without a worker takes the delivery; nothing processes it yet.
+    await transcoder!.stop();
+    transcoder = await spawnTranscoder(h, { WORKER: "off" });
+    const filmId = await createFilm(h);
+    const jobId = await uploadEpisode(h, filmId, "line1", "1", makeClip(clips.dir, "restart", { width: 320, height: 240, seconds: 2 }));
+    for (let i = 0; i < 100 && !(await h.queue.getJob(jobId)); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(await (await h.queue.getJob(jobId))?.getState()).toBe("waiting");
+
+    await h.redis.restart();
+
+    // A worker (its own intake on another port) starts after the restart and finds the job.
+    const worker = await spawnTranscoder(h, { INTAKE_PORT: String(await freePort()) });
+    try {
+      const job = await waitForJob(h, jobId, finished);
+      expect(job.status).toBe("complete");
+      expect((await episodeState(filmId)).row?.status).toBe("ready");
+      // The intake rode out the restart too.
+      expect((await fetch(`${transcoder.intakeUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
