@@ -203,6 +203,9 @@ function literal(v: unknown): string {
   return `'${String(v).replaceAll("'", "''")}'`;
 }
 
+const encoder = new TextEncoder();
+const utf8Bytes = (s: string) => encoder.encode(s).length;
+
 function inserts<T>(table: string, columns: (keyof T & string)[], rows: T[], maxBytes: number): string[] {
   const out: string[] = [];
   const head = `INSERT INTO ${table} (${columns.join(", ")}) VALUES `;
@@ -210,27 +213,48 @@ function inserts<T>(table: string, columns: (keyof T & string)[], rows: T[], max
   let size = head.length;
   for (const row of rows) {
     const tuple = `(${columns.map((c) => literal(row[c])).join(", ")})`;
-    if (values.length > 0 && size + tuple.length + 2 > maxBytes) {
+    const bytes = utf8Bytes(tuple);
+    if (values.length > 0 && size + bytes + 2 > maxBytes) {
       out.push(`${head}${values.join(", ")};`);
       values = [];
       size = head.length;
     }
     values.push(tuple);
-    size += tuple.length + 2;
+    size += bytes + 2;
   }
   if (values.length) out.push(`${head}${values.join(", ")};`);
   return out;
 }
 
 /**
- * The catalog as multi-row INSERT statements of at most `maxBytes` each (D1 refuses statements over
- * 100 KB). Films first (their actors/directors lists already set, so their search entries are made
- * once), then people (the triggers recompute the same lists), then daily views.
+ * The catalog as groups of SQL statements; each group is meant to run as one transaction (a D1 batch,
+ * or one `wrangler d1 execute --file`, which is a batch too) and holds whole films: first their people,
+ * then the films (their actors/directors lists already set), then their daily views. People go first,
+ * with foreign keys checked at commit, because each film_people row fires triggers that recompute the
+ * film's lists and search entry: with the film not there yet that is a no-op, and the film's insert
+ * then indexes it once, instead of once per person.
+ * Statements are multi-row INSERTs of at most `statementBytes` (D1 refuses statements over 100 KB;
+ * wrangler's SQL splitter slows down on long ones), groups of at most about `groupBytes`.
  */
-export function catalogSql(catalog: SeedCatalog, maxBytes = 90_000): string[] {
-  return [
-    ...inserts("films", FILM_COLUMNS, catalog.films, maxBytes),
-    ...inserts<SeedPerson>("film_people", ["film_id", "role", "name", "position"], catalog.people, maxBytes),
-    ...inserts<SeedView>("film_views", ["film_id", "day", "views"], catalog.views, maxBytes),
-  ];
+export function catalogSqlGroups(catalog: SeedCatalog, statementBytes = 24_000, groupBytes = 4_000_000): string[][] {
+  const peopleOf = new Map<string, SeedPerson[]>();
+  for (const p of catalog.people) peopleOf.set(p.film_id, [...(peopleOf.get(p.film_id) ?? []), p]);
+  const viewsOf = new Map<string, SeedView[]>();
+  for (const v of catalog.views) viewsOf.set(v.film_id, [...(viewsOf.get(v.film_id) ?? []), v]);
+
+  const groups: string[][] = [];
+  // Rough size of one film with its people and views, to cut groups without rendering twice.
+  const filmsPerGroup = Math.max(1, Math.floor(groupBytes / 900));
+  for (let i = 0; i < catalog.films.length; i += filmsPerGroup) {
+    const films = catalog.films.slice(i, i + filmsPerGroup);
+    const people = films.flatMap((f) => peopleOf.get(f.id) ?? []);
+    const views = films.flatMap((f) => viewsOf.get(f.id) ?? []);
+    groups.push([
+      "PRAGMA defer_foreign_keys = ON;",
+      ...inserts<SeedPerson>("film_people", ["film_id", "role", "name", "position"], people, statementBytes),
+      ...inserts("films", FILM_COLUMNS, films, statementBytes),
+      ...inserts<SeedView>("film_views", ["film_id", "day", "views"], views, statementBytes),
+    ]);
+  }
+  return groups;
 }
