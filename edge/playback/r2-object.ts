@@ -59,8 +59,11 @@ export async function serveObject(bucket: R2Bucket, key: string, req: Request, c
     // R2 evaluates the preconditions itself and leaves the body out when they fail: one round trip.
     obj = await bucket.get(key, { onlyIf: req.headers, ...(wanted.kind === "range" ? { range: wanted.range } : {}) });
   } catch (e) {
+    if (!isUnsatisfiable(e)) {
+      if (!CONDITIONALS.some((h) => req.headers.has(h))) throw e;
+      return servedDespiteBadConditionals(bucket, key, req, cacheControl);
+    }
     // R2 refuses a range that starts past the end; only then do we need the size.
-    if (!isUnsatisfiable(e)) throw e;
     const head = await bucket.head(key);
     return { response: head ? unsatisfiable(head, key, cacheControl) : jsonReason(404, `no object ${key}`) };
   }
@@ -87,6 +90,24 @@ export async function serveObject(bucket: R2Bucket, key: string, req: Request, c
   }
   h.set("Content-Length", String(obj.size));
   return { response: new Response(obj.body, { status: 200, headers: h }), start: 0 };
+}
+
+/** The headers `onlyIf: req.headers` hands to R2. */
+const CONDITIONALS = ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"];
+
+/**
+ * R2 throws on a conditional header it cannot parse (e.g. `If-None-Match: """`), which would be a 500 for
+ * a client's typo. Judge the preconditions here instead (a malformed one matches nothing, as RFC 9110
+ * lets a server treat it), then serve as if they had not been sent.
+ */
+async function servedDespiteBadConditionals(bucket: R2Bucket, key: string, req: Request, cacheControl: string): Promise<Served> {
+  const head = await bucket.head(key);
+  if (!head) return { response: jsonReason(404, `no object ${key}`) };
+  const pre = preconditions(req.headers, validators(head));
+  if (pre !== 200) return { response: notModified(pre, head, key, cacheControl) };
+  const headers = new Headers(req.headers);
+  for (const h of CONDITIONALS) headers.delete(h);
+  return serveObject(bucket, key, new Request(req.url, { method: req.method, headers }), cacheControl);
 }
 
 function unsatisfiable(obj: R2Object, key: string, cacheControl: string): Response {
