@@ -9,10 +9,15 @@ import { JobView, jobView } from "./job-view";
 
 const security = adminSecurity;
 
+// Decimal digits only, as in the catalog's paging: "1e3", "0x10" or " 5" are refused, not coerced.
 const Paging = z.object({
   status: JobStatus.optional(),
-  offset: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(100).default(60),
+  offset: z.string().regex(/^[0-9]{1,7}$/, "must be a whole number from 0 to 9999999").optional(),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,3}$/, "must be a whole number from 1 to 100")
+    .refine((v) => Number(v) >= 1 && Number(v) <= 100, "must be a whole number from 1 to 100")
+    .optional(),
 });
 
 export const adminJobs = resourceApp()
@@ -47,14 +52,14 @@ export const adminJobs = resourceApp()
       },
     }),
     async (c) => {
-      const { status, offset, limit } = c.req.valid("query");
+      const { status, offset = "0", limit = "60" } = c.req.valid("query");
       const rows = await c.var.db
         .select()
         .from(jobs)
         .where(status ? eq(jobs.status, status) : undefined)
         .orderBy(desc(jobs.createdAt), desc(jobs.id))
-        .limit(limit)
-        .offset(offset)
+        .limit(Number(limit))
+        .offset(Number(offset))
         .all();
       return c.json({ jobs: rows.map(jobView) }, 200);
     },
