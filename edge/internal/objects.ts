@@ -65,20 +65,36 @@ const Token = z.object({ token: z.string().optional() });
 // `{key{.+}}` lets the key span slashes; handlers read it from the raw path (keyOf) anyway.
 const path = `${INTERNAL_OBJECTS_PATH}{key{.+}}`;
 
+const readRoute = createRoute({
+  method: "get",
+  path,
+  hide: true,
+  tags: ["internal"],
+  summary: "Read an object through a signed GET token (a job's source); one Range supported",
+  request: { query: Token },
+  responses: {
+    200: { description: "the object" },
+    206: { description: "the requested range" },
+    ...refused(400, 403, 404, 416, 503),
+  },
+});
+
+const writeRoute = createRoute({
+  method: "put",
+  path,
+  hide: true,
+  tags: ["internal"],
+  summary: "Store an object through a signed PUT token (a job's output); Content-Length required",
+  request: { query: Token },
+  responses: {
+    201: { description: "stored", content: { "application/json": { schema: z.object({ key: z.string(), size: z.number(), etag: z.string() }) } } },
+    ...refused(400, 403, 411, 413, 503),
+  },
+});
+
 export const internalObjects = resourceApp()
   .openapi(
-    createRoute({
-      method: "get",
-      path,
-      tags: ["internal"],
-      summary: "Read an object through a signed GET token (a job's source); one Range supported",
-      request: { query: Token },
-      responses: {
-        200: { description: "the object" },
-        206: { description: "the requested range" },
-        ...refused(400, 403, 404, 416, 503),
-      },
-    }),
+    readRoute,
     async (c) => {
       const key = keyOf(c.req.url);
       const check = await verifyGrant(requireSecret(c.env), c.req.valid("query").token, { method: "GET", key });
@@ -113,17 +129,7 @@ export const internalObjects = resourceApp()
     },
   )
   .openapi(
-    createRoute({
-      method: "put",
-      path,
-      tags: ["internal"],
-      summary: "Store an object through a signed PUT token (a job's output); Content-Length required",
-      request: { query: Token },
-      responses: {
-        201: { description: "stored", content: { "application/json": { schema: z.object({ key: z.string(), size: z.number(), etag: z.string() }) } } },
-        ...refused(400, 403, 411, 413, 503),
-      },
-    }),
+    writeRoute,
     async (c) => {
       const key = keyOf(c.req.url);
       const check = await verifyGrant(requireSecret(c.env), c.req.valid("query").token, { method: "PUT", key });
@@ -139,3 +145,10 @@ export const internalObjects = resourceApp()
       return c.json({ key, size: obj.size, etag: obj.etag }, 201);
     },
   );
+
+// Documented with a plain `{key}` (the router's `{key{.+}}` would leak into the document).
+const KeyParam = z.object({ key: z.string().openapi({ description: "the object key; may contain '/'", example: "films/{filmId}/episodes/line1/1/source/{jobId}" }) });
+for (const route of [readRoute, writeRoute]) {
+  const { hide: _hide, ...doc } = route;
+  internalObjects.openAPIRegistry.registerPath({ ...doc, path: `${INTERNAL_OBJECTS_PATH}{key}`, request: { ...doc.request, params: KeyParam } });
+}
