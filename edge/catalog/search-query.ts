@@ -21,7 +21,7 @@ export const BM25_WEIGHTS = [0, 3, 2, 1] as const;
 
 export type SearchPlan =
   | { kind: "empty" }
-  | { kind: "match"; match: string; trigrams: string[] }
+  | { kind: "match"; match: string; trigrams: string[]; phrases: string[] }
   | { kind: "substring"; terms: string[] };
 
 // Unpaired UTF-16 surrogates cannot be encoded as UTF-8 (the D1 wire): drop them, keep pairs.
@@ -46,6 +46,20 @@ export function trigramsOf(words: string[]): string[] {
   return [...seen];
 }
 
+/** Texts shorter than this have no half-phrases (a half of 3 characters matches too much). */
+export const MIN_CHARS_FOR_HALVES = 8;
+
+/**
+ * The text, and for a long text its two halves: one typo spoils at most one half, so a field that
+ * contains a half verbatim almost certainly holds the intended word.
+ */
+export function phrasesOf(text: string): string[] {
+  const cps = Array.from(text);
+  if (cps.length < MIN_CHARS_FOR_HALVES) return [text];
+  const mid = Math.ceil(cps.length / 2);
+  return [text, cps.slice(0, mid).join("").trim(), cps.slice(cps.length - mid).join("").trim()];
+}
+
 /** A string literal of the FTS5 query language. */
 export function ftsString(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
@@ -55,7 +69,7 @@ export function planSearch(raw: string): SearchPlan {
   const words = normalizeQuery(raw);
   if (words.length === 0) return { kind: "empty" };
   const trigrams = trigramsOf(words).slice(0, MAX_TRIGRAMS);
-  if (trigrams.length > 0) return { kind: "match", match: trigrams.map(ftsString).join(" OR "), trigrams };
+  if (trigrams.length > 0) return { kind: "match", match: trigrams.map(ftsString).join(" OR "), trigrams, phrases: phrasesOf(words.join(" ")) };
   return { kind: "substring", terms: [...new Set(words)].slice(0, MAX_SUBSTRING_TERMS) };
 }
 
@@ -71,13 +85,29 @@ export interface BuiltSearch {
 /** SQL of a non-empty plan: a page of films, best first. */
 export function buildSearchQuery(plan: Exclude<SearchPlan, { kind: "empty" }>, page: { offset: number; limit: number }): BuiltSearch {
   if (plan.kind === "match") {
-    // bm25 is computed for every matching row anyway; the page is cut before films rows are read.
-    const rank = `bm25(films_fts, ${BM25_WEIGHTS.join(", ")})`;
+    // Relevance, in two keys:
+    //  1. the field holding the text (or, for a long text, half of it) verbatim: title, then
+    //     introduction, then people, then none (a quoted trigram phrase is a substring match, answered
+    //     from the index);
+    //  2. then bm25 weighted title 3, introduction 2, people 1, as the weighted SUM of each column's
+    //     bm25 rather than FTS5's own column weights: those multiply term counts inside bm25's
+    //     saturation, which squashes 3:2 to almost 1:1.
+    // Key 1 exists because FTS5's bm25 normalizes by the length of the whole row: on its own, a title
+    // hit in a film with a long cast can lose to an introduction hit in a film with none.
+    const [, wTitle, wIntro, wPeople] = BM25_WEIGHTS;
+    const rank =
+      `${wTitle} * bm25(films_fts, 0, 1, 0, 0) + ${wIntro} * bm25(films_fts, 0, 0, 1, 0) + ` +
+      `${wPeople} * bm25(films_fts, 0, 0, 0, 1)`;
+    const phrases = `(${plan.phrases.map(ftsString).join(" OR ")})`;
+    // ?2, ?3, ?4: the phrases restricted to title, introduction, people.
+    const inField = (n: number) => `WHEN rowid IN (SELECT rowid FROM films_fts WHERE films_fts MATCH ?${n}) THEN`;
     return {
       sql:
-        `SELECT ${SEARCH_COLUMNS} FROM (SELECT film_id, ${rank} AS score, rowid AS rid FROM films_fts WHERE films_fts MATCH ? ` +
-        `ORDER BY score, rid LIMIT ? OFFSET ?) AS hit JOIN films f ON f.id = hit.film_id ORDER BY hit.score, hit.rid`,
-      params: [plan.match, page.limit, page.offset],
+        `SELECT ${SEARCH_COLUMNS} FROM (SELECT film_id, rowid AS rid, ${rank} AS score, ` +
+        `CASE ${inField(2)} 3 ${inField(3)} 2 ${inField(4)} 1 ELSE 0 END AS exact ` +
+        "FROM films_fts WHERE films_fts MATCH ?1 ORDER BY exact DESC, score, rid LIMIT ?5 OFFSET ?6) AS hit " +
+        "JOIN films f ON f.id = hit.film_id ORDER BY hit.exact DESC, hit.score, hit.rid",
+      params: [plan.match, `title : ${phrases}`, `introduction : ${phrases}`, `people : ${phrases}`, page.limit, page.offset],
     };
   }
   // Too short for a trigram: a scan of the (small) FTS rows, titles first, then the most viewed.

@@ -1,7 +1,7 @@
 // Helpers of the catalog tests: rows written straight into D1 (the admin API is another module) and
 // requests through the real worker.
 import { env, exports } from "cloudflare:workers";
-import { catalogSql, type SeedCatalog } from "../../scripts/seed-catalog";
+import { catalogSqlGroups, type SeedCatalog } from "../../scripts/seed-catalog";
 
 export const BASE = "https://edge.test";
 export const CDN = "https://cdn.test"; // PUBLIC_BASE_URL of vitest.config.ts
@@ -66,11 +66,10 @@ export async function insertFilm(f: FilmInput = {}): Promise<string> {
   return id;
 }
 
-/** Writes a generated catalog with multi-row INSERTs, in batches. */
+/** Writes a generated catalog with multi-row INSERTs, one batch (transaction) per group. */
 export async function insertCatalog(catalog: SeedCatalog): Promise<void> {
-  const statements = catalogSql(catalog);
-  for (let i = 0; i < statements.length; i += 20) {
-    await env.DB.batch(statements.slice(i, i + 20).map((s) => env.DB.prepare(s)));
+  for (const group of catalogSqlGroups(catalog, 90_000, 1_000_000)) {
+    await env.DB.batch(group.map((s) => env.DB.prepare(s)));
   }
 }
 

@@ -1,0 +1,241 @@
+// Search by content (FTS5 trigram, bm25 weighted title 3 / introduction 2 / people 1) and by
+// celebrity (exact name), through the worker, plus the query planner on its own.
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { reindexFilmStatements } from "../../edge/catalog";
+import { ftsString, MAX_TRIGRAMS, planSearch } from "../../edge/catalog/search-query";
+import { get, insertFilm } from "./seed-fixtures";
+
+const A = "/api/v1/affair";
+type SearchFilm = Record<string, unknown> & { id: string; title: string };
+const search = async (content: string, extra = "") => {
+  const r = await get<{ search_films: SearchFilm[] }>(`${A}/search/content?content=${encodeURIComponent(content)}${extra}`);
+  expect(r.status).toBe(200);
+  return r.body.search_films;
+};
+const celebrity = async (name: string) => {
+  const r = await get<{ search_films: SearchFilm[] }>(`${A}/search/celebrity?content=${encodeURIComponent(name)}`);
+  expect(r.status).toBe(200);
+  return r.body.search_films.map((f) => f.id);
+};
+
+const f: Record<string, string> = {};
+beforeAll(async () => {
+  f.interstellar = await insertFilm({ title: "Interstellar", introduction: "A team travels through a wormhole.", actors: ["Matthew McConaughey", "Anne Hathaway"], directors: ["Christopher Nolan"] });
+  f.introOnly = await insertFilm({ title: "Dust Bowl Diaries", introduction: "Farmers dream of interstellar travel." });
+  f.peopleOnly = await insertFilm({ title: "Quiet Orchard", introduction: "An orchard in autumn.", actors: ["Interstellar Jones"] });
+  f.changan = await insertFilm({ title: "长安十二时辰", introduction: "唐朝上元节，长安城危在旦夕。", actors: ["雷佳音", "易烊千玺"], directors: ["曹盾"] });
+  f.xingji = await insertFilm({ title: "星际穿越", introduction: "一队探险家穿越虫洞。", actors: ["马修·麦康纳"], directors: ["克里斯托弗·诺兰"] });
+  f.ai = await insertFilm({ title: "爱", introduction: "一部短片。" });
+  f.wangfei = await insertFilm({ title: "重庆森林", introduction: "两段都市爱情故事。", actors: ["王菲", "梁朝伟"], directors: ["王家卫"] });
+  f.percent = await insertFilm({ title: "100% Wolf", introduction: "A boy who turns into a poodle." });
+});
+
+describe("GET /affair/search/content", () => {
+  it("answers SearchFilm objects (snake_case) by relevance", async () => {
+    const results = await search("Interstellar");
+    expect(results[0]).toEqual({
+      id: f.interstellar,
+      state: "HD",
+      title: "Interstellar",
+      resource: "",
+      category: "MOVIE_DRAMA",
+      actors: ["Matthew McConaughey", "Anne Hathaway"],
+      directors: ["Christopher Nolan"],
+      location: "US",
+      language: "English",
+      release_year: 2020,
+      update_time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      introduction: "A team travels through a wormhole.",
+    });
+  });
+
+  it("ranks a title match above an introduction-only match, and that above a people-only match", async () => {
+    const order = (await search("interstellar")).map((r) => r.id).filter((id) => [f.interstellar, f.introOnly, f.peopleOnly].includes(id));
+    expect(order).toEqual([f.interstellar, f.introOnly, f.peopleOnly]);
+  });
+
+  it("finds English prefixes and tolerates a typo", async () => {
+    expect((await search("Inters"))[0]?.id).toBe(f.interstellar);
+    expect((await search("inter"))[0]?.id).toBe(f.interstellar);
+    expect((await search("Intersteller"))[0]?.id).toBe(f.interstellar);
+    expect((await search("Interstelar"))[0]?.id).toBe(f.interstellar);
+    expect((await search("INTERSTELLAR"))[0]?.id).toBe(f.interstellar);
+  });
+
+  it("finds Chinese titles from 1, 2 and 3+ characters", async () => {
+    expect((await search("爱")).map((r) => r.id)).toContain(f.ai);
+    expect((await search("爱"))[0]?.id).toBe(f.ai); // a title hit before the introduction of 重庆森林
+    expect((await search("长安"))[0]?.id).toBe(f.changan);
+    expect((await search("星际"))[0]?.id).toBe(f.xingji);
+    expect((await search("十二时辰"))[0]?.id).toBe(f.changan);
+    expect((await search("星际穿越"))[0]?.id).toBe(f.xingji);
+    expect((await search("长安十二时"))[0]?.id).toBe(f.changan);
+  });
+
+  it("finds people, including two-character Chinese names", async () => {
+    expect((await search("王菲"))[0]?.id).toBe(f.wangfei);
+    expect((await search("McConaughey"))[0]?.id).toBe(f.interstellar);
+    expect((await search("雷佳音"))[0]?.id).toBe(f.changan);
+  });
+
+  it("pages", async () => {
+    const all = await search("interstellar");
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const second = await search("interstellar", "&offset=1&limit=1");
+    expect(second.map((r) => r.id)).toEqual([all[1]!.id]);
+  });
+
+  it("answers an empty list for blank text", async () => {
+    expect(await search("")).toEqual([]);
+    expect(await search("   \t ")).toEqual([]);
+  });
+
+  it.each([
+    ['"', "a lone quote"],
+    ['""""', "quotes"],
+    ['"unterminated', "an open quote"],
+    ["*", "a star"],
+    ["inter*", "a prefix star"],
+    ["NEAR(", "an open NEAR"],
+    ["NEAR(interstellar wormhole, 2)", "a NEAR query"],
+    ["AND", "a bare AND"],
+    ["interstellar AND OR NOT", "operators"],
+    ["title:interstellar", "a column filter"],
+    ["{title introduction}: x", "a column set"],
+    ["^inter", "an initial-token marker"],
+    ["(((", "parentheses"],
+    ["-", "a minus"],
+    ["'; DROP TABLE films; --", "SQL"],
+    ["%_%", "LIKE wildcards"],
+    ["\\", "a backslash"],
+    ["🎬🍿", "two emoji"],
+    ["🎬🍿🎥 films", "emoji words"],
+    ["\u0000\u0001", "control characters"],
+    ["\u200B\u200D\uFEFF", "zero-width characters"],
+    ["ｉｎｔｅｒｓｔｅｌｌａｒ", "full-width letters"],
+    ["x".repeat(1000), "1000 characters"],
+  ])("answers normally for %j (%s)", async (content) => {
+    const r = await get<{ search_films: unknown[] }>(`${A}/search/content?content=${encodeURIComponent(content)}`);
+    expect(r.status).toBe(200);
+    expect(Array.isArray(r.body.search_films)).toBe(true);
+  });
+
+  it.each([
+    ["%ED%A0%BC", "a UTF-8-encoded lone surrogate"],
+    ["a%ED%B0%80b", "another one, inside a word"],
+    ["%FF%FE%FD", "bytes that are not UTF-8"],
+    ["%", "a bare percent sign"],
+    ["%E4%B8", "a truncated character"],
+  ])("answers normally for the raw query content=%s (%s)", async (raw) => {
+    const r = await get<{ search_films: unknown[] }>(`${A}/search/content?content=${raw}`);
+    expect(r.status).toBe(200);
+    expect(Array.isArray(r.body.search_films)).toBe(true);
+  });
+
+  it("treats user text as text: a percent sign matches itself only", async () => {
+    expect((await search("%")).map((r) => r.id)).toEqual([f.percent]);
+    expect((await search("ｉｎｔｅｒｓｔｅｌｌａｒ"))[0]?.id).toBe(f.interstellar);
+  });
+
+  it("refuses a missing content, an over-long one and bad paging with 400 naming the field", async () => {
+    for (const [q, field] of [
+      ["", "query.content"],
+      [`content=${"y".repeat(1001)}`, "query.content"],
+      ["content=x&limit=500", "query.limit"],
+      ["content=x&offset=-1", "query.offset"],
+    ]) {
+      const r = await get<{ reason: string }>(`${A}/search/content?${q}`);
+      expect(r.status).toBe(400);
+      expect(r.body.reason).toContain(field);
+    }
+  });
+});
+
+describe("the search index follows writes", () => {
+  it("changes of title, people and deletion are searchable at once; reindex rebuilds an entry", async () => {
+    const id = await insertFilm({ title: "Zebra Crossing", actors: ["Yolanda Quist"] });
+    expect((await search("zebra"))[0]?.id).toBe(id);
+    await env.DB.prepare("UPDATE films SET title = 'Okapi Meadow' WHERE id = ?").bind(id).run();
+    expect((await search("zebra")).map((r) => r.id)).not.toContain(id);
+    expect((await search("okapi"))[0]?.id).toBe(id);
+
+    await env.DB.prepare("INSERT INTO film_people (film_id, role, name, position) VALUES (?, 'director', 'Xavier Plumtree', 0)").bind(id).run();
+    expect((await search("Plumtree"))[0]?.id).toBe(id);
+    expect(await celebrity("Xavier Plumtree")).toEqual([id]);
+    await env.DB.prepare("DELETE FROM film_people WHERE film_id = ? AND name = 'Yolanda Quist'").bind(id).run();
+    expect((await search("Quist")).map((r) => r.id)).not.toContain(id);
+    const detail = await get<{ actors: string[]; directors: string[] }>(`${A}/film_information/${id}`);
+    expect([detail.body.actors, detail.body.directors]).toEqual([[], ["Xavier Plumtree"]]);
+
+    // An explicit reindex (the admin route's job) leaves exactly one, correct entry.
+    await env.DB.batch(reindexFilmStatements(env.DB, id));
+    await env.DB.batch(reindexFilmStatements(env.DB, id));
+    const entries = await env.DB.prepare("SELECT title, people FROM films_fts WHERE film_id = ?").bind(id).all();
+    expect(entries.results).toEqual([{ title: "Okapi Meadow", people: "Xavier Plumtree" }]);
+
+    await env.DB.prepare("DELETE FROM films WHERE id = ?").bind(id).run();
+    expect((await search("okapi")).map((r) => r.id)).not.toContain(id);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM films_fts WHERE film_id = ?").bind(id).first<{ n: number }>();
+    expect(left?.n).toBe(0);
+  });
+});
+
+describe("GET /affair/search/celebrity", () => {
+  it("finds films by an exact actor or director name, not by a part of one", async () => {
+    expect(await celebrity("王菲")).toEqual([f.wangfei]);
+    expect(await celebrity("王家卫")).toEqual([f.wangfei]);
+    expect(await celebrity("Christopher Nolan")).toEqual([f.interstellar]);
+    expect(await celebrity("  Christopher Nolan ")).toEqual([f.interstellar]);
+    expect(await celebrity("王")).toEqual([]);
+    expect(await celebrity("Nolan")).toEqual([]);
+    expect(await celebrity("christopher nolan")).toEqual([]);
+    expect(await celebrity("Christopher Nola")).toEqual([]);
+  });
+
+  it("answers SearchFilm objects, films with that person newest update first", async () => {
+    const older = await insertFilm({ title: "Older", updatedAt: Date.now() - 100_000, actors: ["Shared Person"] });
+    const newer = await insertFilm({ title: "Newer", updatedAt: Date.now(), directors: ["Shared Person"] });
+    const r = await get<{ search_films: SearchFilm[] }>(`${A}/search/celebrity?content=Shared%20Person`);
+    expect(r.body.search_films.map((x) => x.id)).toEqual([newer, older]);
+    expect(Object.keys(r.body.search_films[0]!).sort()).toEqual(
+      ["actors", "category", "directors", "id", "introduction", "language", "location", "release_year", "resource", "state", "title", "update_time"].sort(),
+    );
+  });
+
+  it("answers hostile names normally and refuses a missing content", async () => {
+    for (const name of ['"', "*", "%", "NEAR(", "🎬", "\u0000"]) expect(await celebrity(name)).toEqual([]);
+    for (const raw of ["%ED%A0%80", "%FF", "%"]) {
+      const r = await get<{ search_films: unknown[] }>(`${A}/search/celebrity?content=${raw}`);
+      expect(r.status).toBe(200);
+      expect(r.body.search_films).toEqual([]);
+    }
+    expect((await get(`${A}/search/celebrity`)).status).toBe(400);
+  });
+});
+
+describe("planSearch (pure)", () => {
+  it("quotes every trigram, so no user text becomes FTS5 syntax", () => {
+    const plan = planSearch('ab"c NEAR( title:x');
+    expect(plan.kind).toBe("match");
+    if (plan.kind !== "match") return;
+    expect(plan.trigrams).toEqual(['ab"', 'b"c', "nea", "ear", "ar(", "tit", "itl", "tle", "le:", "e:x"]);
+    expect(plan.match).toBe(plan.trigrams.map(ftsString).join(" OR "));
+    expect(ftsString('b"c')).toBe('"b""c"');
+  });
+
+  it("falls back to substrings when no word has three characters", () => {
+    expect(planSearch("爱")).toEqual({ kind: "substring", terms: ["爱"] });
+    expect(planSearch("王菲 ab 王菲")).toEqual({ kind: "substring", terms: ["王菲", "ab"] });
+    expect(planSearch(" \u200B ")).toEqual({ kind: "empty" });
+  });
+
+  it("caps the trigrams and normalizes width, case and surrogates", () => {
+    const plan = planSearch("abcdefghijklmnopqrstuvwxyz0123456789");
+    expect(plan.kind === "match" && plan.trigrams.length).toBe(MAX_TRIGRAMS);
+    expect(planSearch("ＡＢＣ")).toMatchObject({ trigrams: ["abc"], phrases: ["abc"] });
+    expect(planSearch("Intersteller")).toMatchObject({ phrases: ["intersteller", "inters", "teller"] });
+    expect(planSearch("a\uD800bc")).toEqual({ kind: "substring", terms: ["a", "bc"] });
+    expect(planSearch("🎬🍿🎥")).toMatchObject({ trigrams: ["🎬🍿🎥"] });
+  });
+});
