@@ -1,5 +1,6 @@
 // Upload through the admin API → Queue → bridge → intake → BullMQ → ffmpeg → signed PUTs →
 // complete callback → episode ready in D1, every file in R2. All real: wrangler dev, Redis, ffmpeg.
+// One edge for every case: starting `wrangler dev` is the slowest part.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as keys from "../../schema/keys";
 import { signRequest } from "../../schema/signing";
@@ -9,6 +10,7 @@ import {
   type Harness,
   type TranscoderProcess,
   createFilm,
+  ffmpegProcesses,
   finished,
   getJob,
   inspect,
@@ -20,11 +22,12 @@ import {
   waitForJob,
 } from "../transcoder/edge-harness";
 import { TEST_SIGNING_SECRET } from "../support/wrangler-dev";
-import { freePort } from "../support/ports";
+import { freePort, waitFor } from "../support/ports";
 
 let h: Harness;
 let clips: ReturnType<typeof makeTempDir>;
 let transcoder: TranscoderProcess | undefined;
+const started: TranscoderProcess[] = [];
 
 beforeAll(async () => {
   clips = makeTempDir("e2e-clips-");
@@ -32,10 +35,30 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const t of started) await t.stop();
   await transcoder?.stop();
   await h?.stop();
   clips?.cleanup();
 });
+
+// Short locks so a crashed worker's job is free again within seconds (production: 60 s / 30 s).
+const FAST_RECOVERY = { LOCK_DURATION_MS: "4000", STALLED_INTERVAL_MS: "1000" };
+// The workers that get stopped encode slowly, so there is a mid-job to stop them in.
+const SLOW = { ...FAST_RECOVERY, X264_PRESET: "slower" };
+
+/** A worker with an intake of its own (the edge delivers to the first one's). */
+async function spawn(env: Record<string, string>): Promise<TranscoderProcess> {
+  const t = await spawnTranscoder(h, { INTAKE_PORT: String(await freePort()), ...env });
+  started.push(t);
+  return t;
+}
+
+/** Until this worker's ffmpeg is encoding the job. */
+async function whileTranscoding(t: TranscoderProcess): Promise<void> {
+  await waitFor("ffmpeg running the ladder", async () => ffmpegProcesses(t.tempDir).length > 0, 60_000);
+  await new Promise((r) => setTimeout(r, 700));
+  expect(ffmpegProcesses(t.tempDir).length).toBeGreaterThan(0);
+}
 
 interface EpisodeRow {
   status: string;
@@ -172,5 +195,64 @@ describe("the transcoder behind the real edge", () => {
     } finally {
       await worker.stop();
     }
+  });
+
+  it("a job survives a SIGTERMed and then a SIGKILLed worker, and finishes once with one output", async () => {
+    const filmId = await createFilm(h);
+    const a = await spawn(SLOW);
+    const jobId = await uploadEpisode(h, filmId, "line1", "1", makeClip(clips.dir, "crash", { width: 640, height: 360, seconds: 10 }));
+
+    // 1. SIGTERM mid-transcode: ffmpeg is killed, the job goes back to wait without using an attempt.
+    await whileTranscoding(a);
+    a.signal("SIGTERM");
+    expect(await a.exited).toBe(0);
+    expect(a.logs()).toMatch(new RegExp(`job ${jobId}: back to the queue`));
+    expect(ffmpegProcesses(a.tempDir)).toEqual([]);
+    const waiting = await h.queue.getJob(jobId);
+    expect(await waiting?.getState()).toBe("waiting");
+    expect(waiting?.attemptsMade).toBe(0);
+    const edgeView = await getJob(h, jobId);
+    expect(["queued", "running"]).toContain(edgeView.status);
+    expect(edgeView.error).toBeNull();
+
+    // 2. The next worker takes it, and is SIGKILLed mid-transcode, ffmpeg and all (a crash).
+    const b = await spawn(SLOW);
+    await whileTranscoding(b);
+    b.signal("SIGKILL");
+    await b.exited;
+    expect(ffmpegProcesses(b.tempDir)).toEqual([]);
+    // Its lock is still held: the job looks active until the lock lapses.
+    expect(await (await h.queue.getJob(jobId))?.getState()).toBe("active");
+
+    // 3. A third worker's stalled checker frees the job once the lock lapses, and finishes it.
+    const c = await spawn({ ...FAST_RECOVERY, X264_PRESET: "ultrafast" });
+    const job = await waitForJob(h, jobId, finished, 120_000);
+    expect(job).toMatchObject({ status: "complete", progress: 1, error: null });
+    expect(c.logs()).toMatch(new RegExp(`job ${jobId} \\(episode\\) attempt 1: start`));
+    expect(c.logs().match(new RegExp(`job ${jobId}: accepted`, "g"))).toHaveLength(1);
+    // BullMQ marks it completed just after the edge accepted the completion.
+    await waitFor("BullMQ to complete the job", async () => (await (await h.queue.getJob(jobId))?.getState()) === "completed", 10_000);
+    expect((await h.queue.getJob(jobId))?.attemptsMade).toBe(1);
+
+    // One output: the episode points at the job's prefix, which holds exactly what its playlists
+    // name; besides it there is only the source.
+    const prefix = keys.episodeOutputPrefix(filmId, "line1", "1", jobId);
+    const expected = new Set([`${prefix}master.m3u8`, `${prefix}poster.jpg`]);
+    const master = parseMasterPlaylist(await (await readObject(h, `${prefix}master.m3u8`)).text());
+    for (const v of master) {
+      expected.add(prefix + v.uri);
+      const media = parseMediaPlaylist(await (await readObject(h, prefix + v.uri)).text());
+      expect(Math.abs(media.segments.reduce((a, s) => a + s.duration, 0) - 10)).toBeLessThanOrEqual(0.5);
+      for (const s of media.segments) expected.add(prefix + v.uri.replace(/[^/]+$/, "") + s.uri);
+    }
+    const state = await inspect(h, async (s) => ({
+      episodes: await s.sql<{ status: string; job_id: string; hls_prefix: string }>(
+        "SELECT status, job_id, hls_prefix FROM episodes WHERE film_id = ?",
+        filmId,
+      ),
+      keys: await s.list(keys.episodePrefix(filmId, "line1", "1")),
+    }));
+    expect(state.episodes).toEqual([{ status: "ready", job_id: jobId, hls_prefix: prefix }]);
+    expect(state.keys).toEqual([...expected, keys.episodeSourceKey(filmId, "line1", "1", jobId)].sort());
   });
 });

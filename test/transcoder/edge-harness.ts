@@ -1,7 +1,7 @@
 // The transcoder against the real edge: `wrangler dev` (D1, R2, Queues, the bridge), an own Redis,
 // and the transcoder as child processes (so a test can SIGKILL or SIGTERM one mid-job).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Queue } from "bullmq";
@@ -54,6 +54,7 @@ export async function startHarness(): Promise<Harness> {
 export interface TranscoderProcess {
   child: ChildProcess;
   intakeUrl: string;
+  tempDir: string;
   logs(): string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
@@ -114,6 +115,7 @@ export async function spawnTranscoder(h: Harness, env: Record<string, string> = 
   return {
     child,
     intakeUrl,
+    tempDir,
     logs: () => logs,
     exited,
     signal,
@@ -130,10 +132,25 @@ export async function spawnTranscoder(h: Harness, env: Record<string, string> = 
 
 // ---- the admin API (bearer token) ----------------------------------------------------------------
 
+/**
+ * fetch, sent again when it died writing to a keep-alive socket the edge had closed while idle
+ * (EPIPE/ECONNRESET before any answer): the edge never got that request, so a resend is safe.
+ */
+async function fetchFresh(url: string, init: RequestInit, tries = 3): Promise<Response> {
+  for (let n = 1; ; n++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      const code = ((e as Error).cause as { code?: string } | undefined)?.code ?? "";
+      if (n >= tries || !["EPIPE", "ECONNRESET", "UND_ERR_SOCKET", "UND_ERR_CLOSED"].includes(code)) throw e;
+    }
+  }
+}
+
 async function admin<T>(h: Harness, method: string, route: string, body?: BodyInit, type?: string): Promise<T> {
   const headers: Record<string, string> = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
   if (type) headers["content-type"] = type;
-  const res = await fetch(`${h.edge.url}${route}`, { method, headers, body });
+  const res = await fetchFresh(`${h.edge.url}${route}`, { method, headers, body });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${route} → ${res.status}: ${text}`);
   return JSON.parse(text) as T;
@@ -232,3 +249,18 @@ export const listObjects = (h: Harness, prefix: string) => inspect(h, (s) => s.l
 
 /** wrangler.toml's database_id: wrangler dev names the local database after it. */
 const D1_DATABASE_ID = /database_id\s*=\s*"([^"]+)"/.exec(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8"))![1]!;
+
+/** Pids of the ffmpeg processes whose command line mentions `needle` (e.g. a worker's temp dir). */
+export function ffmpegProcesses(needle: string): number[] {
+  const pids: number[] = [];
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+      if (path.basename(cmd[0] ?? "") === "ffmpeg" && cmd.some((a) => a.includes(needle))) pids.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}

@@ -10,13 +10,16 @@ async function main(): Promise<void> {
   log.info(`ffmpeg: ${ffmpeg.ffmpeg} (${ffmpeg.ffmpegFrom}; ${ffmpeg.version}); ffprobe: ${ffmpeg.ffprobe} (${ffmpeg.ffprobeFrom})`);
   const t = await startTranscoder(cfg, ffmpeg, { worker: process.env.WORKER !== "off" });
 
-  let signals = 0;
+  let firstSignalAt = 0;
   const shutdown = (sig: string) => {
-    // A second signal means "now": the running jobs are left to the stalled checker.
-    if (++signals > 1) {
+    if (firstSignalAt) {
+      // tsx relays the signal its process group already delivered to us: a repeat within a
+      // moment is that echo. A later one means "now": running jobs are left to the stalled checker.
+      if (Date.now() - firstSignalAt < 1000) return;
       log.warn(`${sig} again: exiting at once`);
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     log.info(`${sig}: stopping (running jobs go back to the queue)`);
     t.stop().then(
       () => {
