@@ -89,6 +89,8 @@ async function showFilm(id, params) {
   $("view-list").hidden = true;
   $("view-film").hidden = false;
   $("episode-picker").hidden = true;
+  player.stop();
+  $("player").hidden = true;
   const status = $("player-status");
   setStatus(status, "Loading…");
   try {
