@@ -195,12 +195,16 @@ describe("a job's life through the callbacks", () => {
     const res = await postForm("/api/v1/upload/ad", form({ advertisement_type: "FILM", expired_time: new Date(Date.now() + 86_400_000).toISOString() }, { bytes: files.mp4() }));
     const { id: adId, jobId } = (await res.json()) as { id: string; jobId: string };
     expect(await job(jobId)).toMatchObject({ kind: "ad", target: { adId } });
+    // Other test files pick random ready, unexpired FILM ads from the same database: this one
+    // expires before it becomes ready, so it never lands in their playlists.
+    await rows("UPDATE ads SET expires_at = ? WHERE id = ?", Date.now() - 1000, adId);
     const body = await produceOutput(jobId, false);
     expect(body.outputPrefix).toBe(`ads/${adId}/hls/${jobId}/`);
     expect((await signedPost(jobPath(jobId, "complete"), body)).status).toBe(200);
     const [ad] = await rows<Record<string, unknown>>("SELECT * FROM ads WHERE id = ?", adId);
     expect(ad).toMatchObject({ status: "ready", asset_key: `ads/${adId}/hls/${jobId}/master.m3u8`, hls_prefix: `ads/${adId}/hls/${jobId}/`, duration: 4 });
     expect(JSON.parse(ad!.renditions as string)).toEqual(body.renditions);
+    await rows("DELETE FROM ads WHERE id = ?", adId);
   });
 
   it("with DELETE_SOURCE_AFTER_TRANSCODE=true the source goes once the episode is ready", async () => {
