@@ -82,7 +82,10 @@ export function planBreakTimes(breaks: BreakSpec[], duration: number): number[] 
   for (const b of breaks) {
     if (b.kind === "pre") times.add(0);
     else if (b.kind === "post") post = true;
-    else if (b.kind === "fraction") times.add(round3(b.value * duration));
+    // Without a known duration a fraction means nothing (and must not collapse into a pre-roll).
+    else if (b.kind === "fraction") {
+      if (duration > 0) times.add(round3(b.value * duration));
+    }
     else if (b.value < duration) times.add(round3(b.value));
   }
   const out = [...times].sort((a, b) => a - b);

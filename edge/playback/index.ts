@@ -173,13 +173,18 @@ playback.openapi(
     const r2Started = Date.now();
     const prefix = ep.hlsPrefix;
     // Every rendition, not just this one: the target duration must be the same in all of them.
-    const contents = await Promise.all(renditions.map((r) => store.get(prefix + r.playlist).catch(logAndNull)));
-    const content = contents[renditions.indexOf(rendition)];
-    if (!content) {
-      const stored = await store.get(prefix + rendition.playlist).catch((e: unknown) => e);
-      if (stored instanceof StoredPlaylistError) return c.json({ reason: `stored playlist is invalid: ${stored.message}` }, 502);
+    const loadedContents = await Promise.all(renditions.map((r) => store.get(prefix + r.playlist).then((pl) => ({ pl }), (error: unknown) => ({ pl: null, error }))));
+    const contents = loadedContents.map((x) => x.pl);
+    const mine = loadedContents[renditions.indexOf(rendition)]!;
+    if (!mine.pl) {
+      if ("error" in mine) {
+        if (mine.error instanceof StoredPlaylistError) return c.json({ reason: `stored playlist is invalid: ${mine.error.message}` }, 502);
+        throw mine.error;
+      }
       return c.json({ reason: `variant: the playlist of rendition ${name} is missing` }, 404);
     }
+    const content = mine.pl;
+    for (const x of loadedContents) if ("error" in x && x !== mine) console.error(String(x.error));
 
     // Each ad: the rendition closest to each content rendition; usable only if it fits all of them.
     const usable = new Map<string, { hlsPrefix: string; chosen: Array<{ r: Rendition; pl: MediaPlaylist }> }>();

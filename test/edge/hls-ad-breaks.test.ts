@@ -51,6 +51,12 @@ describe("planBreakTimes", () => {
     expect(planBreakTimes(r.breaks, 100)).toEqual([0, 30, 70, POST_ROLL]);
   });
 
+  it("ignores fractions when the duration is unknown", () => {
+    const r = parseAdBreaks("0.3,0.7,post");
+    if (!r.ok) throw new Error(r.error);
+    expect(planBreakTimes(r.breaks, 0)).toEqual([POST_ROLL]);
+  });
+
   it("keeps nothing but pre and post for content shorter than every absolute break", () => {
     const r = parseAdBreaks("pre,120,300s,post");
     if (!r.ok) throw new Error(r.error);
