@@ -3,7 +3,7 @@
 // One edge for every case: starting `wrangler dev` is the slowest part.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as keys from "../../schema/keys";
-import { signRequest } from "../../schema/signing";
+import { signGrant, signRequest } from "../../schema/signing";
 import { parseMasterPlaylist, parseMediaPlaylist } from "../../transcoder/src/playlists";
 import { makeClip, makeCorruptClip, makeTempDir } from "../transcoder/clips";
 import {
@@ -192,6 +192,40 @@ describe("the transcoder behind the real edge", () => {
       expect((await episodeState(filmId)).row?.status).toBe("ready");
       // The intake rode out the restart too.
       expect((await fetch(`${transcoder.intakeUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("fetches fresh URLs from the edge when a job has none (pull mode) or the edge refuses its token (403)", async () => {
+    // `transcoder` is still the intake without a worker: jobs wait in BullMQ for us to edit.
+    const filmId = await createFilm(h);
+    const clip = makeClip(clips.dir, "urls", { width: 320, height: 240, seconds: 2 });
+    const bare = await uploadEpisode(h, filmId, "line1", "1", clip);
+    const refused = await uploadEpisode(h, filmId, "line1", "2", clip);
+    for (const id of [bare, refused]) await waitFor(`job ${id} in BullMQ`, async () => (await (await h.queue.getJob(id))?.getState()) === "waiting", 30_000);
+
+    // As pull mode queues it: the message alone, no URLs.
+    const a = (await h.queue.getJob(bare))!;
+    const { urls: _dropped, ...message } = a.data as Record<string, unknown>;
+    await a.updateData(message);
+    // A token the edge will refuse (signed with another secret), still far from expiry.
+    const b = (await h.queue.getJob(refused))!;
+    const forged = await signGrant("not-the-edge-secret", { m: "PUT", p: b.data.outputPrefix, e: Math.floor(Date.now() / 1000) + 3600 });
+    await b.updateData({ ...b.data, urls: { ...b.data.urls, outputToken: forged } });
+
+    const worker = await spawnTranscoder(h, { INTAKE_PORT: String(await freePort()) });
+    try {
+      for (const id of [bare, refused]) expect((await waitForJob(h, id, finished)).status).toBe("complete");
+      const logs = worker.logs();
+      expect(logs).toMatch(new RegExp(`job ${bare}: fetching fresh URLs from the edge`));
+      expect(logs).toMatch(/upload of \S+ failed \(PUT \S+: HTTP 403/);
+      expect(logs).toMatch(new RegExp(`job ${refused}: fetching fresh URLs from the edge`));
+      const state = await inspect(h, (st) => st.sql<{ episode: string; status: string }>("SELECT episode, status FROM episodes WHERE film_id = ? ORDER BY episode", filmId));
+      expect(state).toEqual([
+        { episode: "1", status: "ready" },
+        { episode: "2", status: "ready" },
+      ]);
     } finally {
       await worker.stop();
     }

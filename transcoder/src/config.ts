@@ -20,6 +20,8 @@ const Env = z.object({
   INTAKE_HOST: z.string().default("127.0.0.1"),
   INTAKE_PORT: int(8789, 0, 65535),
   BRIDGE: z.enum(["push", "pull"]).default("push"),
+  /** WORKER=off: intake (or pull bridge) only, e.g. when workers run in other containers. */
+  WORKER: bool(true),
 
   CONCURRENCY: int(1, 1, 64),
   JOB_ATTEMPTS: int(3, 1, 100),

@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const cfg = loadConfig();
   const ffmpeg = await locateFfmpeg();
   log.info(`ffmpeg: ${ffmpeg.ffmpeg} (${ffmpeg.ffmpegFrom}; ${ffmpeg.version}); ffprobe: ${ffmpeg.ffprobe} (${ffmpeg.ffprobeFrom})`);
-  const t = await startTranscoder(cfg, ffmpeg, { worker: process.env.WORKER !== "off" });
+  const t = await startTranscoder(cfg, ffmpeg, { worker: cfg.WORKER });
 
   let firstSignalAt = 0;
   const shutdown = (sig: string) => {

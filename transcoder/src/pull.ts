@@ -20,7 +20,7 @@ export interface PullSettings {
   retryDelaySeconds: number;
 }
 
-interface PulledMessage {
+export interface PulledMessage {
   id?: string;
   lease_id: string;
   body: unknown;

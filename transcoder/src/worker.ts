@@ -33,16 +33,18 @@ export function transcodeSettings(cfg: Config): TranscodeSettings {
 const DOWNLOAD_END = 0.05;
 const TRANSCODE_END = 0.85;
 
-/** Calls `send` at most every `intervalMs` (the last value of a burst is sent once the interval has passed). */
+/** Calls `send` at most once every `intervalMs`; values in between are dropped (the next one supersedes them). */
 export function throttle(intervalMs: number, send: (value: number) => void) {
-  let last = 0;
-  return (value: number, force = false) => {
+  let last = Number.NEGATIVE_INFINITY;
+  return (value: number) => {
     const now = Date.now();
-    if (!force && now - last < intervalMs) return;
+    if (now - last < intervalMs) return;
     last = now;
     send(value);
   };
 }
+
+const JOB_DIR = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The error text the edge stores: the message, then the tail of ffmpeg's stderr, within 4000 chars. */
 export function describeFailure(e: Error): string {
@@ -81,11 +83,12 @@ export class TranscodeWorker {
     });
   }
 
-  /** Wipes the temp dir (left-overs of a crash) and starts taking jobs. */
+  /** Wipes the job directories a crash left in the temp dir, then starts taking jobs. */
   async start(): Promise<void> {
     await mkdir(this.cfg.TEMP_DIR, { recursive: true });
+    // Only job directories (named by job id): TEMP_DIR=/tmp must not cost anyone else their files.
     for (const entry of await readdir(this.cfg.TEMP_DIR)) {
-      await rm(path.join(this.cfg.TEMP_DIR, entry), { recursive: true, force: true });
+      if (JOB_DIR.test(entry)) await rm(path.join(this.cfg.TEMP_DIR, entry), { recursive: true, force: true });
     }
     void this.worker.run().catch((e: Error) => log.error(`worker stopped: ${e.message}`));
     await this.worker.waitUntilReady();
@@ -169,15 +172,18 @@ export class TranscodeWorker {
     data: QueuedJob,
     dir: string,
     signal: AbortSignal,
-    report: (p: number, force?: boolean) => void,
+    report: (p: number) => void,
   ): Promise<CompleteCallback> {
     const cfg = this.cfg;
-    const urls = new JobUrlSource(data.urls, () => this.edge.refreshUrls(data.jobId, signal));
-    report(0, true);
+    const urls = new JobUrlSource(data.urls, () => {
+      log.info(`job ${data.jobId}: fetching fresh URLs from the edge`);
+      return this.edge.refreshUrls(data.jobId, signal);
+    });
+    report(0);
 
     const source = path.join(dir, "source");
     const bytes = await downloadSource(urls, source, { tries: cfg.HTTP_RETRIES, signal });
-    report(DOWNLOAD_END, true);
+    report(DOWNLOAD_END);
 
     const out = path.join(dir, "out");
     const started = Date.now();
@@ -193,7 +199,7 @@ export class TranscodeWorker {
       `job ${data.jobId}: ${bytes} bytes, ${result.source.width}x${result.source.height} ${result.duration}s → ` +
         `${result.rungs.map((r) => r.name).join(", ")} in ${secs.toFixed(1)}s (${(result.duration / secs).toFixed(2)}x realtime)`,
     );
-    report(TRANSCODE_END, true);
+    report(TRANSCODE_END);
 
     const files = uploadOrder(result);
     await uploadAll(urls, out, files, {
@@ -202,7 +208,7 @@ export class TranscodeWorker {
       signal,
       onFile: (done, total) => report(TRANSCODE_END + (done / total) * (1 - TRANSCODE_END)),
     });
-    report(1, true);
+    // No progress 1 here: the complete callback says it.
 
     return {
       outputPrefix: data.outputPrefix,

@@ -1,0 +1,112 @@
+// The small rules around the worker: throttling, failure texts, URL renewal, retries.
+import { describe, expect, it } from "vitest";
+import type { JobUrls } from "../../schema/jobs";
+import { FfmpegError, HttpError } from "../../transcoder/src/errors";
+import { decodeBody } from "../../transcoder/src/pull";
+import { backoffDelay, withRetry } from "../../transcoder/src/retry";
+import { JobUrlSource, contentTypeOf, expiresAtMs } from "../../transcoder/src/transfer";
+import { describeFailure, throttle } from "../../transcoder/src/worker";
+
+const urls = (token: string, expiresAt: number): JobUrls => ({
+  source: "http://edge/api/v1/internal/objects/src?token=x",
+  outputBase: "http://edge/api/v1/internal/objects/out/",
+  outputToken: token,
+  expiresAt,
+});
+
+describe("throttle", () => {
+  it("lets the first value through, then at most one per interval", async () => {
+    const sent: number[] = [];
+    const report = throttle(100, (v) => sent.push(v));
+    report(0);
+    report(0.1);
+    report(0.2);
+    await new Promise((r) => setTimeout(r, 120));
+    report(0.3);
+    report(0.4);
+    expect(sent).toEqual([0, 0.3]);
+  });
+});
+
+describe("describeFailure", () => {
+  it("appends ffmpeg's stderr tail and stays within the edge's 4000 characters", () => {
+    const short = describeFailure(new FfmpegError("ffmpeg failed: exit 1", "line a\nline b"));
+    expect(short).toBe("ffmpeg failed: exit 1\n--- ffmpeg stderr (last lines) ---\nline a\nline b");
+    const long = describeFailure(new FfmpegError("boom", `${"x".repeat(5000)}\nTHE LAST LINE`));
+    expect(long.length).toBeLessThanOrEqual(4000);
+    expect(long.startsWith("boom")).toBe(true);
+    expect(long.endsWith("THE LAST LINE")).toBe(true);
+  });
+});
+
+describe("JobUrlSource", () => {
+  it("reads expiry in seconds or milliseconds", () => {
+    expect(expiresAtMs(urls("t", 1_900_000_000))).toBe(1_900_000_000_000);
+    expect(expiresAtMs(urls("t", 1_900_000_000_000))).toBe(1_900_000_000_000);
+  });
+
+  it("refreshes missing or nearly expired URLs, and shares one refresh among concurrent refusals", async () => {
+    let refreshes = 0;
+    const src = new JobUrlSource(undefined, async () => {
+      refreshes++;
+      await new Promise((r) => setTimeout(r, 20));
+      return urls(`fresh-${refreshes}`, Date.now() + 3_600_000);
+    });
+    expect((await src.get()).outputToken).toBe("fresh-1");
+    const stale = await src.get();
+    const renewed = await Promise.all([src.renew(stale), src.renew(stale), src.renew(stale)]);
+    expect(renewed.map((u) => u.outputToken)).toEqual(["fresh-2", "fresh-2", "fresh-2"]);
+    // A refusal of URLs already replaced does not refresh again.
+    expect((await src.renew(stale)).outputToken).toBe("fresh-2");
+    expect(refreshes).toBe(2);
+
+    const soon = new JobUrlSource(urls("old", Date.now() + 60_000), async () => urls("new", Date.now() + 3_600_000));
+    expect((await soon.get()).outputToken).toBe("new");
+  });
+});
+
+describe("transfers", () => {
+  it("labels outputs with the content types the players expect", () => {
+    expect(contentTypeOf("master.m3u8")).toBe("application/vnd.apple.mpegurl");
+    expect(contentTypeOf("360p/seg_00001.ts")).toBe("video/mp2t");
+    expect(contentTypeOf("poster.jpg")).toBe("image/jpeg");
+  });
+
+  it("retries what is worth it, with growing delays, and gives up on the rest at once", async () => {
+    expect(backoffDelay(1, 100, 1000)).toBeGreaterThanOrEqual(75);
+    expect(backoffDelay(1, 100, 1000)).toBeLessThanOrEqual(125);
+    expect(backoffDelay(10, 100, 1000)).toBeLessThanOrEqual(1250);
+
+    let calls = 0;
+    const ok = await withRetry(
+      async () => {
+        if (++calls < 3) throw new HttpError(503, "PUT x");
+        return "done";
+      },
+      { baseMs: 1, retryable: (e) => !(e instanceof HttpError) || e.retryable },
+    );
+    expect([ok, calls]).toEqual(["done", 3]);
+
+    calls = 0;
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new HttpError(400, "PUT x");
+        },
+        { baseMs: 1, retryable: (e) => !(e instanceof HttpError) || e.retryable },
+      ),
+    ).rejects.toThrow("HTTP 400");
+    expect(calls).toBe(1);
+  });
+});
+
+describe("decodeBody (pull mode)", () => {
+  const msg = { v: 1, jobId: "j" };
+  it("reads JSON sent as text, as an object, or as base64 bytes", () => {
+    expect(decodeBody({ lease_id: "l", body: JSON.stringify(msg), metadata: { "CF-Content-Type": "json" } })).toEqual(msg);
+    expect(decodeBody({ lease_id: "l", body: msg })).toEqual(msg);
+    expect(decodeBody({ lease_id: "l", body: Buffer.from(JSON.stringify(msg)).toString("base64"), metadata: { "CF-Content-Type": "bytes" } })).toEqual(msg);
+    expect(decodeBody({ lease_id: "l", body: "plain words" })).toBe("plain words");
+  });
+});
