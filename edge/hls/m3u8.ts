@@ -6,7 +6,7 @@
 // are made explicit, and each segment's unchanging lines are pre-rendered into `head`.
 
 import { type AttributeList, attr, parseAttributes, quoted, serializeAttributes } from "./attributes";
-import { resolveUri } from "./uri";
+import { uriResolver } from "./uri";
 
 export class PlaylistError extends Error {}
 
@@ -108,6 +108,7 @@ function intValue(line: string, tag: string, at: number): number {
 export function parseMediaPlaylist(text: string, playlistKey: string): MediaPlaylist {
   const lines = text.split("\n");
   if (lines[0]?.replace(/^\uFEFF/, "").trim() !== "#EXTM3U") throw new PlaylistError("line 1: not an m3u8 playlist (no #EXTM3U)");
+  const resolveUri = uriResolver(playlistKey);
 
   const pl: MediaPlaylist = {
     version: 1,
@@ -138,14 +139,15 @@ export function parseMediaPlaylist(text: string, playlistKey: string): MediaPlay
 
   for (let i = 1; i < lines.length; i++) {
     const raw = lines[i]!;
-    const line = raw.endsWith("\r") ? raw.slice(0, -1).trim() : raw.trim();
+    // Trimming allocates; most lines have nothing to trim.
+    const line = raw.length > 0 && raw.charCodeAt(0) > 32 && raw.charCodeAt(raw.length - 1) > 32 ? raw : raw.trim();
     if (line === "") continue;
     const at = i + 1;
 
     if (line.charCodeAt(0) !== 35 /* # */) {
       if (!extinf) throw new PlaylistError(`line ${at}: URI without a preceding #EXTINF`);
       if (seq < 0) seq = pl.mediaSequence;
-      const uri = resolveUri(playlistKey, line);
+      const uri = resolveUri(line);
       let byteRange: ByteRange | undefined;
       if (range) {
         let offset = range.offset;
@@ -177,12 +179,11 @@ export function parseMediaPlaylist(text: string, playlistKey: string): MediaPlay
     if (!line.startsWith("#EXT")) continue; // a comment
 
     if (line.startsWith("#EXTINF:")) {
-      const body = tagValue(line, "#EXTINF");
-      const comma = body.indexOf(",");
-      const durText = (comma >= 0 ? body.slice(0, comma) : body).trim();
-      const duration = Number(durText);
-      if (durText === "" || !Number.isFinite(duration) || duration < 0) throw new PlaylistError(`line ${at}: bad #EXTINF duration "${durText}"`);
-      extinf = { duration, line: `#EXTINF:${durText},${comma >= 0 ? body.slice(comma + 1) : ""}` };
+      const comma = line.indexOf(",", 8);
+      const durText = comma >= 0 ? line.slice(8, comma) : line.slice(8);
+      const duration = Number(durText); // Number() ignores surrounding spaces
+      if (durText.trim() === "" || !Number.isFinite(duration) || duration < 0) throw new PlaylistError(`line ${at}: bad #EXTINF duration "${durText.trim()}"`);
+      extinf = { duration, line: comma >= 0 ? line : `${line},` };
     } else if (line.startsWith("#EXT-X-BYTERANGE:")) {
       const m = /^(\d+)(?:@(\d+))?$/.exec(tagValue(line, "#EXT-X-BYTERANGE").trim());
       if (!m) throw new PlaylistError(`line ${at}: bad #EXT-X-BYTERANGE`);
@@ -190,13 +191,13 @@ export function parseMediaPlaylist(text: string, playlistKey: string): MediaPlay
     } else if (line === "#EXT-X-DISCONTINUITY") {
       discontinuity = true;
     } else if (line.startsWith("#EXT-X-KEY:")) {
-      keys = applyKey(keys, parseKey(tagValue(line, "#EXT-X-KEY"), playlistKey, at));
+      keys = applyKey(keys, parseKey(tagValue(line, "#EXT-X-KEY"), resolveUri, at));
       if (keys.length) pl.usesKeys = true;
     } else if (line.startsWith("#EXT-X-MAP:")) {
       const a = parseAttributes(tagValue(line, "#EXT-X-MAP"));
       const uri = attr(a, "URI");
       if (!uri) throw new PlaylistError(`line ${at}: #EXT-X-MAP without URI`);
-      map = { uri: resolveUri(playlistKey, uri), rest: a.filter(([n]) => n !== "URI") };
+      map = { uri: resolveUri(uri), rest: a.filter(([n]) => n !== "URI") };
       pl.usesMap = true;
     } else if (line.startsWith("#EXT-X-VERSION:")) {
       pl.version = intValue(line, "#EXT-X-VERSION", at);
@@ -230,7 +231,7 @@ export function parseMediaPlaylist(text: string, playlistKey: string): MediaPlay
   return pl;
 }
 
-function parseKey(text: string, playlistKey: string, at: number): KeyTag {
+function parseKey(text: string, resolveUri: (uri: string) => string, at: number): KeyTag {
   const a = parseAttributes(text);
   const method = attr(a, "METHOD");
   if (!method) throw new PlaylistError(`line ${at}: #EXT-X-KEY without METHOD`);
@@ -240,7 +241,7 @@ function parseKey(text: string, playlistKey: string, at: number): KeyTag {
   if (iv !== undefined && !/^0[xX][0-9a-fA-F]{1,32}$/.test(iv)) throw new PlaylistError(`line ${at}: bad IV ${iv}`);
   return {
     method,
-    uri: method === "NONE" || !uri ? undefined : resolveUri(playlistKey, uri),
+    uri: method === "NONE" || !uri ? undefined : resolveUri(uri),
     iv,
     keyformat: attr(a, "KEYFORMAT") ?? "identity",
     rest: a.filter(([n]) => n !== "METHOD" && n !== "URI" && n !== "IV"),

@@ -17,6 +17,22 @@ export function isExternalUri(uri: string): boolean {
  * when it is absolute. Throws UriError when a relative URI climbs above the bucket root.
  */
 export function resolveUri(playlistKey: string, uri: string): string {
+  return uriResolver(playlistKey)(uri);
+}
+
+/** resolveUri for many URIs of one playlist: the directory is computed once. */
+export function uriResolver(playlistKey: string): (uri: string) => string {
+  const dir = playlistKey.slice(0, playlistKey.lastIndexOf("/") + 1);
+  return (uri) => {
+    // The common case (a transcoder's `seg_00001.ts`): a plain relative name, nothing to normalize.
+    if (PLAIN.test(uri)) return dir + uri;
+    return resolveSlow(dir, uri);
+  };
+}
+
+const PLAIN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/;
+
+function resolveSlow(dir: string, uri: string): string {
   if (isExternalUri(uri)) return uri;
   let path = uri;
   const cut = path.search(/[?#]/);
@@ -32,9 +48,6 @@ export function resolveUri(playlistKey: string, uri: string): string {
     if (!path.startsWith(MEDIA_ROUTE_PATH)) throw new UriError(`host-relative URI outside the media route: ${uri}`);
     return normalize(path.slice(MEDIA_ROUTE_PATH.length), uri);
   }
-  const dir = playlistKey.slice(0, playlistKey.lastIndexOf("/") + 1);
-  // The common case (a transcoder's `720p/seg_00001.ts`): nothing to normalize.
-  if (!path.includes("./") && !path.startsWith(".") && path !== "" && !path.includes("//")) return dir + path;
   return normalize(dir + path, uri);
 }
 
