@@ -102,7 +102,7 @@ export async function completeJob(env: Env, db: DrizzleD1Database, ctx: Cleanup,
           : auto;
     // Statements run in order inside the batch: the film and episode checks see the job still
     // owning the episode, and the job row is updated last.
-    const [filmRows, episodeRows, jobRows] = await db.batch([
+    const [, , jobRows] = await db.batch([
       db
         .update(films)
         .set({ state: job.filmState !== null ? job.filmState : films.state, updatedAt: now, autoPosterKey: autoPoster })
@@ -115,11 +115,9 @@ export async function completeJob(env: Env, db: DrizzleD1Database, ctx: Cleanup,
         .returning({ id: episodes.filmId }),
       markComplete,
     ]);
-    void filmRows;
-    void episodeRows;
     done = jobRows;
   } else {
-    const [adRows, jobRows] = await db.batch([
+    const [, jobRows] = await db.batch([
       db
         .update(ads)
         .set({ status: "ready", assetKey: masterKey, contentType: "application/vnd.apple.mpegurl", ...output })
@@ -127,7 +125,6 @@ export async function completeJob(env: Env, db: DrizzleD1Database, ctx: Cleanup,
         .returning({ id: ads.id }),
       markComplete,
     ]);
-    void adRows;
     done = jobRows;
   }
 

@@ -52,7 +52,8 @@ async function everything() {
   };
 }
 
-describe("admin bearer token", () => {
+// Generous: these move megabytes through workerd, and the suite shares 2 cores.
+describe("admin bearer token", { timeout: 30_000 }, () => {
   for (const [label, headers] of [
     ["missing", {}],
     ["wrong", { authorization: "Bearer not-the-token" }],

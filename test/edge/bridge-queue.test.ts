@@ -36,7 +36,8 @@ async function jobRow(id: string) {
   return (await rows<{ status: string; error: string | null }>("SELECT status, error FROM jobs WHERE id = ?", id))[0]!;
 }
 
-describe("bridge: transcode-jobs", () => {
+// Generous: these move megabytes through workerd, and the suite shares 2 cores.
+describe("bridge: transcode-jobs", { timeout: 30_000 }, () => {
   it("retries with growing delays while the intake is unreachable, and says so on the job", async () => {
     const { jobId, message } = await uploadEpisode();
     const first = await runBridge("transcode-jobs", [{ id: "m1", body: message, attempts: 1 }], { TRANSCODER_URL: UNREACHABLE });
@@ -93,7 +94,7 @@ describe("bridge: transcode-jobs", () => {
   });
 });
 
-describe("bridge: transcode-jobs-dlq", () => {
+describe("bridge: transcode-jobs-dlq", { timeout: 30_000 }, () => {
   it("marks the job and its episode failed with the reason, once", async () => {
     const { filmId, jobId, message } = await uploadEpisode();
     await runBridge("transcode-jobs", [{ id: "m", body: message }], { TRANSCODER_URL: UNREACHABLE });

@@ -78,7 +78,8 @@ async function episodeRow(filmId: string, route: string, episode: string) {
   return (await rows<Record<string, unknown>>("SELECT * FROM episodes WHERE film_id = ? AND route = ? AND episode = ?", filmId, route, episode))[0];
 }
 
-describe("a job's life through the callbacks", () => {
+// Generous: these move megabytes through workerd, and the suite shares 2 cores.
+describe("a job's life through the callbacks", { timeout: 30_000 }, () => {
   it("progress → running; complete → episode ready, film state and time, auto poster, job complete; twice is harmless", async () => {
     const filmId = await createFilm();
     const jobId = await uploadEpisode(filmId, "line1", "1", "updated to episode 1");
@@ -239,7 +240,7 @@ describe("a job's life through the callbacks", () => {
   });
 });
 
-describe("callback refusals (nothing changes)", () => {
+describe("callback refusals (nothing changes)", { timeout: 30_000 }, () => {
   it("missing (401), forged, stale, replayed-elsewhere or tampered (403) signatures", async () => {
     const filmId = await createFilm();
     const jobId = await uploadEpisode(filmId, "line1", "1");
@@ -284,7 +285,7 @@ describe("callback refusals (nothing changes)", () => {
   });
 });
 
-describe("GET /api/v1/admin/jobs", () => {
+describe("GET /api/v1/admin/jobs", { timeout: 30_000 }, () => {
   it("lists jobs newest first, by status, with paging; refuses bad parameters", async () => {
     const filmId = await createFilm();
     const a = await uploadEpisode(filmId, "lineX", "1");

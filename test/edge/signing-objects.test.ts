@@ -6,7 +6,8 @@ import { call, files, grant, inAnHour, keysUnder, reasonOf, sha256 } from "./upl
 
 const OBJECTS = "/api/v1/internal/objects/";
 
-describe("GET /api/v1/internal/objects/{key} (signed)", () => {
+// Generous: these move megabytes through workerd, and the suite shares 2 cores.
+describe("GET /api/v1/internal/objects/{key} (signed)", { timeout: 30_000 }, () => {
   it("streams the object, or a single range of it", async () => {
     const key = `films/${crypto.randomUUID()}/episodes/line1/1/source/${crypto.randomUUID()}`;
     const body = files.mp4(100_000, 21);
@@ -80,7 +81,7 @@ describe("GET /api/v1/internal/objects/{key} (signed)", () => {
   });
 });
 
-describe("PUT /api/v1/internal/objects/{key} (signed, under a job's prefix)", () => {
+describe("PUT /api/v1/internal/objects/{key} (signed, under a job's prefix)", { timeout: 30_000 }, () => {
   it("stores the body under the prefix the token covers, with the content type of its extension", async () => {
     const prefix = `films/${crypto.randomUUID()}/episodes/line1/1/hls/${crypto.randomUUID()}/`;
     const token = await grant({ m: "PUT", p: prefix, e: inAnHour(), s: 1024 * 1024 });
@@ -125,7 +126,7 @@ describe("PUT /api/v1/internal/objects/{key} (signed, under a job's prefix)", ()
   });
 });
 
-describe("parseRange", () => {
+describe("parseRange", { timeout: 30_000 }, () => {
   it("reads one range, clamps the end, and tells unsatisfiable from ignorable", () => {
     expect(parseRange("bytes=0-99", 1000)).toEqual({ offset: 0, length: 100 });
     expect(parseRange("bytes=900-5000", 1000)).toEqual({ offset: 900, length: 100 });

@@ -22,7 +22,8 @@ import {
 const queue = consumeQueueInTest();
 afterAll(() => queue.restore());
 
-describe("POST /api/v1/upload/media/", () => {
+// Generous: these move megabytes through workerd, and the suite shares 2 cores.
+describe("POST /api/v1/upload/media/", { timeout: 30_000 }, () => {
   it("creates a film with its people in order, indexed for search", async () => {
     const title = `Created ${crypto.randomUUID()}`;
     const id = await createFilm({ title, actors: ["甲", "乙", "丙"], directors: ["丁"] });
@@ -83,7 +84,7 @@ describe("POST /api/v1/upload/media/", () => {
   });
 });
 
-describe("POST /api/v1/upload/media/search_engine/{id}", () => {
+describe("POST /api/v1/upload/media/search_engine/{id}", { timeout: 30_000 }, () => {
   it("rewrites the film's search entry from its rows, idempotently", async () => {
     const title = `Reindex ${crypto.randomUUID()}`;
     const id = await createFilm({ title });
@@ -105,7 +106,7 @@ describe("POST /api/v1/upload/media/search_engine/{id}", () => {
   });
 });
 
-describe("DELETE /api/v1/upload/media/{id}", () => {
+describe("DELETE /api/v1/upload/media/{id}", { timeout: 30_000 }, () => {
   it("removes every row and every object of the film, and its search entry", async () => {
     const title = `Doomed ${crypto.randomUUID()}`;
     const id = await createFilm({ title });

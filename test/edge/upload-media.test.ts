@@ -26,7 +26,8 @@ afterAll(() => queue.restore());
 
 const MAX_IMAGE = 10 * 1024 * 1024;
 
-describe("POST /api/v1/upload/media/image/{id} (poster)", () => {
+// Generous: these move megabytes through workerd, and the suite shares 2 cores.
+describe("POST /api/v1/upload/media/image/{id} (poster)", { timeout: 30_000 }, () => {
   it("stores PNG, JPEG and GIF by their bytes under a new version, deleting the previous poster", async () => {
     const id = await createFilm();
     let previous: string | null = null;
@@ -64,7 +65,7 @@ describe("POST /api/v1/upload/media/image/{id} (poster)", () => {
   });
 });
 
-describe("POST /api/v1/upload/media/resource/{route}/{id}/{episode} (episode source)", () => {
+describe("POST /api/v1/upload/media/resource/{route}/{id}/{episode} (episode source)", { timeout: 30_000 }, () => {
   it("stores the source, writes a queued job and a processing episode, and puts the job message on the Queue", async () => {
     const id = await createFilm();
     const video = files.mp4(300_000, 42);
@@ -156,7 +157,7 @@ describe("POST /api/v1/upload/media/resource/{route}/{id}/{episode} (episode sou
   });
 });
 
-describe("DELETE /api/v1/upload/media/resource/{route}/{id}/{episode}", () => {
+describe("DELETE /api/v1/upload/media/resource/{route}/{id}/{episode}", { timeout: 30_000 }, () => {
   it("deletes the episode's objects and row, supersedes its running job, and sets the film's state", async () => {
     const id = await createFilm();
     for (const ep of ["1", "2"]) expect((await postForm(`/api/v1/upload/media/resource/line1/${id}/${ep}`, form({}, { bytes: files.mp4() }))).status).toBe(200);
@@ -177,7 +178,7 @@ describe("DELETE /api/v1/upload/media/resource/{route}/{id}/{episode}", () => {
   });
 });
 
-describe("POST /api/v1/upload/ad", () => {
+describe("POST /api/v1/upload/ad", { timeout: 30_000 }, () => {
   const future = new Date(Date.now() + 86_400_000).toISOString();
 
   it("an image ad (WEB, WEB_BAR, WEB_CORNER) is ready at once under its own key", async () => {

@@ -35,7 +35,8 @@ async function readAll(stream: ReadableStream<Uint8Array>, boundary: string, max
   return parts;
 }
 
-describe("formBoundary", () => {
+// Generous: these move megabytes through workerd, and the suite shares 2 cores.
+describe("formBoundary", { timeout: 30_000 }, () => {
   it("reads quoted and bare boundaries and refuses other types", () => {
     expect(formBoundary("multipart/form-data; boundary=abc")).toBe("abc");
     expect(formBoundary('multipart/form-data; charset=utf-8; boundary="a b:c"')).toBe("a b:c");
@@ -45,7 +46,7 @@ describe("formBoundary", () => {
   });
 });
 
-describe("FormReader", () => {
+describe("FormReader", { timeout: 30_000 }, () => {
   // A file whose bytes contain CRLF, dashes and most of the boundary: the reader must not stop early.
   const tricky = new Uint8Array([...files.mp4(3000, 3), ...new TextEncoder().encode("\r\n--\r\n-----\r\n--formdata-undici"), ...files.mp4(5000, 9)]);
 
@@ -115,7 +116,7 @@ describe("FormReader", () => {
   });
 });
 
-describe("R2StreamWriter", () => {
+describe("R2StreamWriter", { timeout: 30_000 }, () => {
   it("stores a stream of unknown length byte-exact, as one put or as fixed-size parts", async () => {
     const small = files.mp4(3000, 5);
     const w1 = new R2StreamWriter(env.MEDIA, `test-writer/${crypto.randomUUID()}`, { contentType: "video/mp4" });

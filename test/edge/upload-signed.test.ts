@@ -34,7 +34,8 @@ function putPart(url: string, bytes: Uint8Array, headers: Record<string, string>
 
 const slice = (file: Uint8Array, n: number, partSize = PART) => file.subarray((n - 1) * partSize, n * partSize);
 
-describe("signed multipart upload of an episode source", () => {
+// Generous: these move megabytes through workerd, and the suite shares 2 cores.
+describe("signed multipart upload of an episode source", { timeout: 30_000 }, () => {
   it("assembles a file of several parts byte-exact, then registers and queues it like the form route", async () => {
     const filmId = await createFilm();
     const file = files.mp4(2 * PART + 123_457, 99);
@@ -150,7 +151,7 @@ describe("signed multipart upload of an episode source", () => {
   });
 });
 
-describe("refusals (nothing changes)", () => {
+describe("refusals (nothing changes)", { timeout: 30_000 }, () => {
   it("create: bad target, sizes, part sizes, unknown film → 400/404 naming the field", async () => {
     const filmId = await createFilm();
     const before = await filmFootprint(filmId);
