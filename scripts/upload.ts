@@ -64,6 +64,7 @@ interface Job {
 }
 
 class CliError extends Error {}
+class HelpRequested extends Error {}
 
 const CONTENT_TYPES: Record<string, string> = {
   ".mp4": "video/mp4",
@@ -104,7 +105,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help) throw new CliError(usage());
+  if (values.help) throw new HelpRequested(usage());
   if (positionals.length !== 1) throw new CliError(`one file to upload, please\n${usage()}`);
   let target: Target;
   if (values.ad !== undefined) {
@@ -358,6 +359,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ...summary, status: job.status, attempts: job.attempts, error: job.error })}\n`);
     return job.status === "complete" ? 0 : 1;
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(`${e.message}\n`);
+      return 0;
+    }
     process.stderr.write(`\nupload: ${e instanceof CliError ? e.message : String(e)}\n`);
     return 2;
   }
