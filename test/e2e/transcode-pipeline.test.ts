@@ -11,6 +11,7 @@ import {
   type TranscoderProcess,
   createFilm,
   ffmpegProcesses,
+  flakyLinkTo,
   finished,
   getJob,
   inspect,
@@ -228,6 +229,33 @@ describe("the transcoder behind the real edge", () => {
       ]);
     } finally {
       await worker.stop();
+    }
+  });
+
+  it("keeps a finished job's completion until the edge takes it, across attempts, without transcoding again", async () => {
+    const link = await flakyLinkTo(h);
+    // Callbacks go through the link (EDGE_URL), down at first; signed URLs reach the edge directly.
+    const worker = await spawnTranscoder(h, {
+      INTAKE_PORT: String(await freePort()),
+      EDGE_URL: link.url,
+      CALLBACK_RETRY_MS: "2000",
+      JOB_BACKOFF_MS: "500",
+    });
+    try {
+      const filmId = await createFilm(h);
+      const jobId = await uploadEpisode(h, filmId, "line1", "1", makeClip(clips.dir, "outage", { width: 320, height: 240, seconds: 2 }));
+      // The first attempt uploads everything, then cannot report; the second only reports again.
+      await waitFor("a second attempt", async () => worker.logs().includes(`job ${jobId} (episode) attempt 2: start`), 60_000);
+      link.setDown(false);
+      const job = await waitForJob(h, jobId, finished);
+      expect(job.status).toBe("complete");
+      const logs = worker.logs();
+      expect(logs).toMatch(new RegExp(`complete callback for ${jobId} failed`));
+      expect(logs.match(new RegExp(`job ${jobId}: \\d+ bytes, .* realtime`, "g"))).toHaveLength(1);
+      expect(logs.match(new RegExp(`job ${jobId}: accepted`, "g"))).toHaveLength(1);
+    } finally {
+      await worker.stop();
+      await link.close();
     }
   });
 

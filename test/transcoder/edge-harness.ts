@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { type Socket, connect, createServer as createNetServer } from "node:net";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { Miniflare } from "miniflare";
@@ -263,4 +264,42 @@ export function ffmpegProcesses(needle: string): number[] {
     }
   }
   return pids;
+}
+
+export interface FlakyLink {
+  /** Base URL that reaches the edge through the link. */
+  url: string;
+  /** While down, every connection is cut at once (an edge outage, as the transcoder sees it). */
+  setDown(down: boolean): void;
+  close(): Promise<void>;
+}
+
+/** A TCP forwarder to the edge that can be cut: a network outage between transcoder and edge. */
+export async function flakyLinkTo(h: Harness): Promise<FlakyLink> {
+  let down = true;
+  const sockets = new Set<Socket>();
+  const server = createNetServer((client) => {
+    if (down) return client.destroy();
+    const upstream = connect(h.edge.port, "127.0.0.1");
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    setDown(d) {
+      down = d;
+      if (d) for (const s of sockets) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
 }
