@@ -101,7 +101,14 @@ export class FormReader {
 
   private async fill(): Promise<boolean> {
     if (this.eof) return false;
-    const { done, value } = await this.reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await this.reader.read();
+    } catch (e) {
+      // The client went away mid-body ("Network connection lost"): its fault, not a server error.
+      throw new FormError(`the body could not be read to its end (${e instanceof Error ? e.message : String(e)})`);
+    }
+    const { done, value } = chunk;
     if (done) {
       this.eof = true;
       return false;
