@@ -135,6 +135,21 @@ function streamedForm(fileHead: Bytes, fileBytes: number): ReadableStream<Bytes>
   });
 }
 
+/** A multipart form whose stream fails after `before` bytes of the file: a client that vanished mid-upload. */
+function brokenForm(fileHead: Bytes, before: number): ReadableStream<Bytes> {
+  const inner = streamedForm(fileHead, before * 4).getReader();
+  let sent = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (sent >= before) return controller.error(new Error("Network connection lost."));
+      const { done, value } = await inner.read();
+      if (done) return controller.close();
+      sent += value.length;
+      controller.enqueue(value);
+    },
+  });
+}
+
 const FILM_BODY = {
   title: "Hostile film",
   type: "MOVIE",
@@ -490,6 +505,18 @@ function uploadCases() {
     path: `${U}/media/image/${fx.filmId}`,
     headers: { ...bearer(fx), "content-type": FORM_TYPE },
     body: streamedForm(PNG(16), 10 * 1024 * 1024 + 100 * 1024),
+  }));
+  add("upload: episode whose body breaks off after 9 MiB (the client vanished) → 400", 400, (fx) => ({
+    method: "POST",
+    path: `${U}/media/resource/line1/${fx.filmId}/7`,
+    headers: { ...bearer(fx), "content-type": FORM_TYPE },
+    body: brokenForm(MP4(16), 9 * 1024 * 1024),
+  }));
+  add("upload: poster whose body breaks off after 1 KiB → 400", 400, (fx) => ({
+    method: "POST",
+    path: `${U}/media/image/${fx.filmId}`,
+    headers: { ...bearer(fx), "content-type": FORM_TYPE },
+    body: brokenForm(PNG(16), 1024),
   }));
   add("upload: episode of 2 MiB streamed over a 1 MiB MAX_UPLOAD_BYTES → 413", 413, (fx) => ({
     method: "POST",
