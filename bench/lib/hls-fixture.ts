@@ -1,0 +1,127 @@
+// One ready episode and two ready FILM ads with small real HLS (ffmpeg from lavfi sources, in the
+// transcoder's layout: <prefix><rendition>/index.m3u8 + seg_NNNNN.ts), for the playback and catalog
+// benches. Rows go into D1 before the edge starts (SQL on its state dir); files go into R2 through the
+// edge's signed PUT route, the transcoder's way in (test/e2e/load-playlists.test.ts does the same).
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { signGrant } from "../../schema/signing";
+import { BENCH_SIGNING_SECRET, sql } from "./services";
+
+const run = promisify(execFile);
+
+const RENDITIONS = [
+  { name: "180p", width: 320, height: 180, bandwidth: 450_000, kbps: "300k" },
+  { name: "90p", width: 160, height: 90, bandwidth: 220_000, kbps: "120k" },
+];
+
+export interface HlsFixture {
+  filmId: string;
+  route: string;
+  episode: string;
+  contentPrefix: string;
+  contentSeconds: number;
+  segmentSeconds: number;
+  ads: { id: string; prefix: string }[];
+  renditions: string[];
+  /** Local files to PUT once the edge runs. */
+  dir: string;
+}
+
+async function encode(out: string, r: (typeof RENDITIONS)[number], video: string, seconds: number, segment: number) {
+  mkdirSync(out, { recursive: true });
+  await run("ffmpeg", [
+    ...["-hide_banner", "-loglevel", "error", "-nostdin", "-y"],
+    ...["-f", "lavfi", "-i", `${video}${video.includes("=") ? ":" : "="}size=${r.width}x${r.height}:rate=25:duration=${seconds}`],
+    ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
+    ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-b:v", r.kbps, "-g", String(25 * segment), "-sc_threshold", "0"],
+    ...["-c:a", "aac", "-b:a", "48k", "-shortest"],
+    ...["-f", "hls", "-hls_time", String(segment), "-hls_playlist_type", "vod", "-hls_segment_filename", path.join(out, "seg_%05d.ts")],
+    path.join(out, "index.m3u8"),
+  ]);
+}
+
+const renditionJson = () =>
+  JSON.stringify(RENDITIONS.map((r) => ({ name: r.name, bandwidth: r.bandwidth, width: r.width, height: r.height, codecs: "avc1.42c00d,mp4a.40.2", playlist: `${r.name}/index.m3u8` })));
+
+/** Encodes the media and inserts the rows (the edge must not run yet). */
+export async function prepareHlsFixture(persistDir: string, opts: { contentSeconds: number; adSeconds: number; segmentSeconds: number }): Promise<HlsFixture> {
+  const filmId = crypto.randomUUID();
+  const jobId = crypto.randomUUID();
+  const contentPrefix = `films/${filmId}/episodes/line1/1/hls/${jobId}/`;
+  const ads = [0, 1].map(() => {
+    const id = crypto.randomUUID();
+    const job = crypto.randomUUID();
+    return { id, job, prefix: `ads/${id}/hls/${job}/` };
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-hls-"));
+  await Promise.all([
+    ...RENDITIONS.map((r) => encode(path.join(dir, "content", r.name), r, "testsrc2", opts.contentSeconds, opts.segmentSeconds)),
+    ...RENDITIONS.map((r) => encode(path.join(dir, "ad", r.name), r, "color=c=red", opts.adSeconds, 2)),
+  ]);
+  const now = Date.now();
+  sql(
+    persistDir,
+    `INSERT INTO films (id, title, type, category, location, created_at, updated_at) VALUES ('${filmId}', 'bench film', 'MOVIE', 'MOVIE_DRAMA', 'US', ${now}, ${now});` +
+      "INSERT INTO episodes (film_id, route, episode, status, job_id, hls_prefix, master_key, duration, renditions, created_at, updated_at) VALUES " +
+      `('${filmId}', 'line1', '1', 'ready', '${jobId}', '${contentPrefix}', '${contentPrefix}master.m3u8', ${opts.contentSeconds}, '${renditionJson()}', ${now}, ${now});` +
+      ads
+        .map(
+          (a) =>
+            "INSERT INTO ads (id, type, status, asset_key, hls_prefix, job_id, duration, renditions, expires_at, created_at) VALUES " +
+            `('${a.id}', 'FILM', 'ready', '${a.prefix}master.m3u8', '${a.prefix}', '${a.job}', ${opts.adSeconds}, '${renditionJson()}', ${now + 86_400_000}, ${now});`,
+        )
+        .join(""),
+  );
+  return {
+    filmId,
+    route: "line1",
+    episode: "1",
+    contentPrefix,
+    contentSeconds: opts.contentSeconds,
+    segmentSeconds: opts.segmentSeconds,
+    ads: ads.map(({ id, prefix }) => ({ id, prefix })),
+    renditions: RENDITIONS.map((r) => r.name),
+    dir,
+  };
+}
+
+function put(url: string, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    // One connection per request: the dev server closes idle kept-alive sockets under a pool.
+    const req = httpRequest(url, { method: "PUT", agent: false, headers: { "Content-Length": String(body.length) } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function store(edgeUrl: string, local: string, prefix: string) {
+  const token = await signGrant(BENCH_SIGNING_SECRET, { m: "PUT", p: prefix, e: Math.floor(Date.now() / 1000) + 3600, s: 10 * 1024 * 1024 });
+  const files = readdirSync(local, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+  const queue = [...files];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let d = queue.shift(); d; d = queue.shift()) {
+        const file = path.join(d.parentPath, d.name);
+        const key = prefix + path.relative(local, file).split(path.sep).join("/");
+        const res = await put(`${edgeUrl}/api/v1/internal/objects/${key}?token=${token}`, readFileSync(file));
+        if (res.status !== 201) throw new Error(`PUT ${key} → ${res.status} ${res.text}`);
+      }
+    }),
+  );
+}
+
+/** Puts the fixture's files into the running edge's R2, then removes the local copies. */
+export async function storeHlsFixture(edgeUrl: string, f: HlsFixture) {
+  await store(edgeUrl, path.join(f.dir, "content"), f.contentPrefix);
+  for (const a of f.ads) await store(edgeUrl, path.join(f.dir, "ad"), a.prefix);
+  rmSync(f.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,287 @@
+// BENCHMARKS.md from the results of one `npm run bench`: every table is filled from that run's figures,
+// so the file and bench/results.json always agree. The prose around the tables is written here; what
+// depends on the figures is computed, never typed in.
+import type { MemoryResult, Flatness, TransferFigures } from "../memory";
+import type { PlaybackResult } from "../playback";
+import type { EndpointFigures, SuiteResult } from "./endpoints";
+import { type Machine, describeMachine } from "./machine";
+
+export type Section = { seconds: number; data: unknown } | { seconds: number; error: string };
+
+export interface BenchResults {
+  command: string;
+  mode: "quick" | "full";
+  machine: Machine;
+  settings: Record<string, number>;
+  sections: Partial<Record<"stitch" | "transcode" | "catalog" | "playback" | "memory", Section>>;
+  totalSeconds: number;
+}
+
+// The JSON the child benches write (bench/stitch.ts, bench/transcode.ts), as far as it is shown here.
+interface StitchJson {
+  input: { segments: number; segmentSeconds: number; renditions: number; breaks: number[]; adSegments: number };
+  rows: { what: string; medianMs: number; p90Ms: number; samples: number }[];
+  speedup: { served: number; cold: number };
+}
+interface TranscodeJson {
+  ffmpeg: { version: string };
+  source: { width: number; height: number; seconds: number; fps: number };
+  ladder: string[];
+  preset: string;
+  runs: number;
+  rows: { case: string; wallSeconds: number; realtimeFactor: number; vsBaseline: number }[];
+  ratios: { transcoderOverFfmpegByHand: number; fluentOverFfmpegByHand: number; perRungSequentialOverOneProcess: number; perRungParallelOverOneProcess: number };
+  command: string;
+}
+type CatalogData = SuiteResult & { films: number; seedSeconds: number | null; connections: number; seconds: number };
+type PlaybackData = PlaybackResult & { connections: number; seconds: number; contentSeconds: number; segmentSeconds: number };
+
+const f0 = (x: number) => x.toFixed(0);
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+const ms = (x: number) => (x < 1 ? x.toFixed(3) : x < 10 ? x.toFixed(2) : x.toFixed(1));
+const ratio = (x: number) => `${x.toFixed(2)}×`;
+const int = (x: number) => x.toLocaleString("en-US");
+
+function table(head: string[], align: ("l" | "r")[], rows: (string | number)[][]): string {
+  const sep = align.map((a) => (a === "r" ? "---:" : "---"));
+  return [head, sep, ...rows.map((r) => r.map(String))].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+function failed(s: Section | undefined): string | null {
+  if (!s) return "_Not run in this run (see `--only`)._";
+  if ("error" in s) return `**Failed in this run:** \`${s.error.replaceAll("`", "'").split("\n")[0]}\``;
+  return null;
+}
+
+function stitchSection(s: Section | undefined): string {
+  const out = ["## 1. Stitching: ours against `@eyevinn/hls-splice`", "", "Command: `npm run bench:stitch` (bench/stitch.ts, run by `npm run bench`). Pure CPU, in Node, no I/O.", ""];
+  const no = failed(s);
+  if (no) return [...out, no].join("\n");
+  const d = (s as { data: StitchJson }).data;
+  out.push(
+    `Input: one variant playlist of a ${f1((d.input.segments * d.input.segmentSeconds) / 3600)}-hour episode (${int(d.input.segments)} segments of ${d.input.segmentSeconds} s, ` +
+      `${d.input.renditions} renditions) with ${d.input.breaks.length} ad breaks of ${d.input.adSegments} segments; both produce the same ${int(d.input.segments + d.input.breaks.length * d.input.adSegments)} segments and cue tags (checked before timing).`,
+    "",
+    table(["measure", "median (ms)", "p90 (ms)", "samples"], ["l", "r", "r", "r"], d.rows.map((r) => [r.what, ms(r.medianMs), ms(r.p90Ms), r.samples])),
+    "",
+    `**Ratio** (hls-splice per variant / ours): **${f0(d.speedup.served)}×** when the parsed playlists are cached (what the edge does per request), ` +
+      `**${f0(d.speedup.cold)}×** when ours parses everything from text too. hls-splice cannot stitch one variant alone or reuse a parse, ` +
+      "so its whole pipeline is divided by the number of variants it produces, which flatters it.",
+  );
+  return out.join("\n");
+}
+
+function endpointRows(endpoints: EndpointFigures[], costColumns: { header: string; of: (e: EndpointFigures) => string }[]): (string | number)[][] {
+  // autocannon's latencies are whole milliseconds.
+  return endpoints.map((e) => [e.name, ...costColumns.map((c) => c.of(e)), f0(e.p50Ms), f0(e.p99Ms), f0(e.rps), ratio(e.throughputRatio)]);
+}
+
+function baselineLine(b: SuiteResult["baseline"]): string {
+  return (
+    `Baseline: \`GET /api/v1/ping\` (same worker, same middleware, no I/O), run ${b.runs.length} times between the others: ` +
+    `${b.runs.map((r) => f0(r.rps)).join(", ")} req/s (median ${f0(b.rps)}, spread ${f0(b.spread * 100)} %), p50 ${b.runs.map((r) => f0(r.p50Ms)).join(" / ")} ms. ` +
+    "Each route's ratio is to the mean of the baseline runs just before and just after it, since the machine's load drifts."
+  );
+}
+
+function catalogSection(s: Section | undefined, m: BenchResults): string {
+  const out = [`## 2. Catalog at ${int(m.settings.films ?? 0)} films`, ""];
+  const no = failed(s);
+  if (no) return [...out, no].join("\n");
+  const d = (s as { data: CatalogData }).data;
+  out.push(
+    `Command: \`npm run bench\` (bench/catalog.ts). A fresh local edge state seeded by \`npm run seed -- --films ${d.films}\`` +
+      (d.seedSeconds !== null ? ` (took ${f0(d.seedSeconds)} s)` : "") +
+      `, served by \`wrangler dev\` (workerd, its local D1 on SQLite); autocannon on loopback, ${d.connections} connections, ${d.seconds} s per route after a 1 s warm-up, ` +
+      "latency from request written to response read. **Rows read** is what the handler itself reports in `X-D1-Rows-Read` (D1's `meta.rows_read`, what D1 bills). " +
+      "**× ping** is the route's throughput over the baseline's.",
+    "",
+    table(
+      ["route", "D1 rows read", "items", "p50 (ms)", "p99 (ms)", "req/s", "× ping"],
+      ["l", "r", "r", "r", "r", "r", "r"],
+      endpointRows(d.endpoints, [
+        { header: "rows", of: (e) => e.probe.cost["x-d1-rows-read"] ?? "–" },
+        { header: "items", of: (e) => (e.probe.items === null ? "–" : String(e.probe.items)) },
+      ]),
+    ),
+    "",
+    baselineLine(d.baseline),
+  );
+  const rowsOf = (e: EndpointFigures) => Number(e.probe.cost["x-d1-rows-read"] ?? Number.NaN);
+  // The bound the catalog's own tests hold list routes to: three pages plus a little.
+  const bound = 3 * 60 + 50;
+  const bounded = d.endpoints.filter((e) => rowsOf(e) <= bound);
+  const heavy = d.endpoints.filter((e) => rowsOf(e) > bound).sort((a, b) => rowsOf(b) - rowsOf(a));
+  const byRatio = [...d.endpoints].sort((a, b) => b.throughputRatio - a.throughputRatio);
+  const boundedRatios = bounded.map((e) => e.throughputRatio);
+  out.push(
+    "",
+    `What it means: ${bounded.length} of ${d.endpoints.length} routes read at most ${bound} rows (3 pages of 60, plus 50) however large the catalog is: ` +
+      "the lists walk one index in the order asked and stop when the page is full, detail and routes look up one key. " +
+      (heavy.length
+        ? `The others read in proportion to what matches, not to the page: ${heavy.map((e) => `${e.name} ${int(rowsOf(e))} rows for ${e.probe.items ?? "?"} items`).join("; ")}. `
+        : "") +
+      (boundedRatios.length
+        ? `The bounded routes serve ${ratio(Math.min(...boundedRatios))} to ${ratio(Math.max(...boundedRatios))} of the trivial route's throughput; `
+        : "") +
+      `overall from ${ratio(byRatio[0]!.throughputRatio)} (${byRatio[0]!.name}) down to ${ratio(byRatio.at(-1)!.throughputRatio)} (${byRatio.at(-1)!.name}). ` +
+      "What a route costs beyond the trivial one is its D1 queries (local SQLite in a separate workerd actor), building the JSON and the ETag hash of the body. " +
+      "The absolute req/s are those of `wrangler dev` on this machine with autocannon on the same two cores, not of Cloudflare's network.",
+  );
+  return out.join("\n");
+}
+
+function playbackSection(s: Section | undefined): string {
+  const out = ["## 3. Stitched playlists through the edge", ""];
+  const no = failed(s);
+  if (no) return [...out, no].join("\n");
+  const d = (s as { data: PlaybackData }).data;
+  out.push(
+    `Command: \`npm run bench\` (bench/playback.ts), same edge and load settings as the catalog. One ready episode of ${d.contentSeconds} s ` +
+      `(${d.segments.content} segments of ${d.segmentSeconds} s per rendition, 2 renditions) and two ready FILM ads, real HLS made by ffmpeg and stored in the local R2; ` +
+      `the variant URI (with its signed ad plan) is the one the master playlist gave. The stitched variant has ${d.segments.stitched} segments and ${d.segments.adBreaks} ad breaks.`,
+    "",
+    table(
+      ["request", "D1 batches", "R2 reads (warm)", "p50 (ms)", "p99 (ms)", "req/s", "× ping"],
+      ["l", "r", "r", "r", "r", "r", "r"],
+      endpointRows(d.endpoints, [
+        { header: "d1", of: (e) => e.probe.cost["x-d1-batches"] ?? "–" },
+        { header: "r2", of: (e) => e.probe.cost["x-r2-reads"] ?? "0" },
+      ]),
+    ),
+    "",
+    baselineLine(d.baseline),
+    "",
+    `The first variant request of a fresh isolate read ${d.cold.cost["x-r2-reads"] ?? "?"} playlists from R2 (every rendition's, for a common target duration, and the ads'); ` +
+      "after that they come from the isolate's LRU cache, so a variant request costs one D1 batch and the stitch. " +
+      "The master playlist does not report its cost in headers; by its code it is one D1 batch (the episode and the random ad pick) and an HMAC to sign the plan, no R2 read.",
+  );
+  return out.join("\n");
+}
+
+function transcodeSection(s: Section | undefined): string {
+  const out = ["## 4. Transcoder", "", "Command: `npm run bench:transcode` (bench/transcode.ts, run by `npm run bench`)."];
+  const no = failed(s);
+  if (no) return [...out, "", no].join("\n");
+  const d = (s as { data: TranscodeJson }).data;
+  out.push(
+    `Source: generated ${d.source.width}×${d.source.height} ${d.source.fps} fps, ${d.source.seconds} s; ladder ${d.ladder.join(", ")}; x264 preset ${d.preset}; ffmpeg ${d.ffmpeg.version}; median of ${d.runs} run(s).`,
+    "",
+    table(["case", "wall (s)", "realtime ×", "vs ffmpeg by hand"], ["l", "r", "r", "r"], d.rows.map((r) => [r.case, f2(r.wallSeconds), f2(r.realtimeFactor), ratio(r.vsBaseline)])),
+    "",
+    `**Ratios**: the transcoder's whole job (probe, ladder, playlists, poster) takes ${ratio(d.ratios.transcoderOverFfmpegByHand)} the time of the same ffmpeg command run by hand ` +
+      `(fluent-ffmpeg alone ${ratio(d.ratios.fluentOverFfmpegByHand)}); one ffmpeg process per rung takes ${ratio(d.ratios.perRungSequentialOverOneProcess)} (one after another) ` +
+      `and ${ratio(d.ratios.perRungParallelOverOneProcess)} (all at once) the time of the one-process ladder, which decodes the source once.`,
+    "",
+    "<details><summary>The baseline command</summary>",
+    "",
+    "```",
+    d.command,
+    "```",
+    "",
+    "</details>",
+  );
+  return out.join("\n");
+}
+
+const MARK_HEAD = ["10 %", "25 %", "50 %", "75 %", "100 %"];
+const flatRow = (label: string, f: Flatness) => [
+  label,
+  ...([10, 25, 50, 75, 100] as const).map((m) => (m === 10 ? f1(f.atMiB[m]) : `${f1(f.atMiB[m])} (${f2(f.ratioTo10[m])})`)),
+  f1(f.peakMiB),
+];
+
+function memorySection(s: Section | undefined): string {
+  const out = ["## 5. Memory during a large signed multipart upload and its transcode", ""];
+  const no = failed(s);
+  if (no) return [...out, no].join("\n");
+  const d = (s as { data: MemoryResult }).data;
+  const L = d.large;
+  const S = d.small;
+  const size = (t: TransferFigures) => `${f0(t.file.bytes / 2 ** 20)} MiB`;
+  out.push(
+    "Command: `npm run bench` (bench/memory.ts). A local stack of its own: Redis, the edge under `wrangler dev`, the transcoder (`tsx transcoder/src/main.ts`, default settings). " +
+      `The upload CLI (\`npm run upload\`: signed multipart, 16 MiB parts, 3 at a time) sends a ${size(L)} file whose first ${f1(L.file.clipBytes / 2 ** 20)} MiB are a ${L.file.clipSeconds} s 320×180 clip ` +
+      "and the rest one MP4 `free` box (so every byte is uploaded and downloaded, and the transcode is the clip's); the transcoder then downloads it through a signed URL, transcodes and uploads the HLS. " +
+      `The same is done first with a ${size(S)} file (${S.file.clipSeconds} s clip). RSS is summed over each process tree (edge: wrangler's node, workerd, esbuild; transcoder: tsx, node, ffmpeg, ffprobe), ` +
+      `sampled from /proc every ${d.intervalMs} ms (${int(d.samples)} samples). Idle before the first upload: edge ${f1(d.idle.edgeMiB)} MiB, transcoder ${f1(d.idle.transcoderMiB)} MiB.`,
+    "",
+    `**Flatness**: RSS (MiB) at 10/25/50/75/100 % of the ${size(L)} upload and of its transcode, in brackets the ratio to the RSS at 10 %:`,
+    "",
+    table(["process tree", ...MARK_HEAD, "peak"], ["l", "r", "r", "r", "r", "r", "r"], [
+      flatRow(`edge, during the upload (${f1(L.upload.seconds)} s, ${f0(L.upload.mibPerSecond)} MiB/s)`, L.upload.edge),
+      flatRow(`transcoder, during the transcode (${f1(L.transcode.seconds)} s, ${f1(L.transcode.realtimeFactor)}× realtime)`, L.transcode.transcoder),
+    ]),
+    "",
+    `**Peaks by phase** (MiB), and the ratio of the ${size(L)} run to the ${size(S)} run:`,
+    "",
+    table(["phase", "process tree", size(S), size(L), "large / small"], ["l", "l", "r", "r", "r"], [
+      ["signed multipart upload", "edge", f1(S.upload.edge.peakMiB), f1(L.upload.edge.peakMiB), ratio(d.largeOverSmall.edgeUpload)],
+      ["signed multipart upload", "upload CLI", f1(S.upload.uploaderPeakMiB), f1(L.upload.uploaderPeakMiB), ratio(L.upload.uploaderPeakMiB / S.upload.uploaderPeakMiB)],
+      [`complete (assemble ${L.complete.seconds < 10 ? "" : "and "}sniff, queue the job)`, "edge", f1(S.complete.edgePeakMiB), f1(L.complete.edgePeakMiB), ratio(L.complete.edgePeakMiB / S.complete.edgePeakMiB)],
+      ["transcoder downloads the source", "edge", f1(S.download.edgePeakMiB), f1(L.download.edgePeakMiB), ratio(d.largeOverSmall.edgeDownload)],
+      ["transcoder downloads the source", "transcoder", f1(S.download.transcoderPeakMiB), f1(L.download.transcoderPeakMiB), ratio(d.largeOverSmall.transcoderDownload)],
+      ["transcode", "transcoder (all)", f1(S.transcode.transcoder.peakMiB), f1(L.transcode.transcoder.peakMiB), ratio(d.largeOverSmall.transcoderTranscode)],
+      ["transcode", "transcoder: node only", f1(S.transcode.nodePeakMiB), f1(L.transcode.nodePeakMiB), ratio(L.transcode.nodePeakMiB / S.transcode.nodePeakMiB)],
+      ["transcode", "transcoder: ffmpeg only", f1(S.transcode.ffmpegPeakMiB), f1(L.transcode.ffmpegPeakMiB), ratio(L.transcode.ffmpegPeakMiB / S.transcode.ffmpegPeakMiB)],
+      ["HLS output upload", "edge", f1(S.output.edgePeakMiB), f1(L.output.edgePeakMiB), ratio(L.output.edgePeakMiB / S.output.edgePeakMiB)],
+      ["HLS output upload", "transcoder", f1(S.output.transcoderPeakMiB), f1(L.output.transcoderPeakMiB), ratio(L.output.transcoderPeakMiB / S.output.transcoderPeakMiB)],
+    ]),
+    "",
+    `Timings of the ${size(L)} run: upload ${f1(L.upload.seconds)} s, complete ${f1(L.complete.seconds)} s, download ${f1(L.download.seconds)} s, ` +
+      `transcode ${f1(L.transcode.seconds)} s, output ${f1(L.output.seconds)} s; job ${L.job.status} after ${L.job.attempts} attempt(s).`,
+    "",
+    `What it means: memory follows the work, not the file. A file ${f1(L.file.bytes / S.file.bytes)}× larger moves the edge's upload peak by ${ratio(d.largeOverSmall.edgeUpload)}, ` +
+      `the transcoder's download peak by ${ratio(d.largeOverSmall.transcoderDownload)}, and a clip ${f1(L.file.clipSeconds / S.file.clipSeconds)}× longer its transcode peak by ${ratio(d.largeOverSmall.transcoderTranscode)}; ` +
+      "parts and the source stream through without being held whole. The edge figures are of the local simulator (wrangler, workerd, local R2 on disk); " +
+      "on Cloudflare a Worker's memory is capped at 128 MiB per isolate, which the streaming design stays far from.",
+  );
+  return out.join("\n");
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const m = r.machine;
+  const lines = [
+    "# Benchmarks",
+    "",
+    "How fast and how lean the system is, measured rather than assumed. Every figure below comes from one run of `npm run bench` " +
+      "(generated into this file and into `bench/results.json`; do not edit by hand). The machine is a shared one, so absolute times are noise; " +
+      "what carries over is the **ratio** beside each figure, against a baseline measured in the same run: the stitcher against `@eyevinn/hls-splice`, " +
+      "each route against a trivial route of the same worker, the transcoder against the same ffmpeg command run by hand, memory at the end of a transfer against its start.",
+    "",
+    "## How to run",
+    "",
+    "```sh",
+    "npm run bench                 # everything, writes BENCHMARKS.md and bench/results.json (~15-20 min on 2 cores)",
+    "npm run bench -- --quick      # scaled down (10,000 films, 100 MiB upload, 2 s per route): bench/out/BENCHMARKS.md",
+    "npm run bench -- --only catalog,playback   # some sections (stitch, transcode, catalog, playback, memory): bench/out/",
+    "npm run bench:stitch          # the stitcher alone (bench/out/stitch.json)",
+    "npm run bench:transcode       # the transcoder alone (bench/out/transcode.json)",
+    "```",
+    "",
+    "Needs what `npm test` needs (ffmpeg, redis-server, the npm packages); runs everything locally on loopback; not part of `npm test`.",
+    "",
+    "## This run",
+    "",
+    table(["", ""], ["l", "l"], [
+      ["command", `\`${r.command}\` (${r.mode} scale)`],
+      ["machine", describeMachine(m)],
+      ["date", m.date],
+      ["duration", `${f1(r.totalSeconds / 60)} min (${Object.entries(r.sections).map(([k, v]) => `${k} ${f0(v!.seconds)} s`).join(", ")})`],
+      ["settings", Object.entries(r.settings).map(([k, v]) => `${k} ${v}`).join(", ")],
+    ]),
+    "",
+    stitchSection(r.sections.stitch),
+    "",
+    catalogSection(r.sections.catalog, r),
+    "",
+    playbackSection(r.sections.playback),
+    "",
+    transcodeSection(r.sections.transcode),
+    "",
+    memorySection(r.sections.memory),
+    "",
+  ];
+  return lines.join("\n");
+}
