@@ -17,6 +17,7 @@ import * as keys from "../../schema/keys";
 import { parseMasterPlaylist, parseMediaPlaylist } from "../../transcoder/src/playlists";
 import { redisOptions } from "../../transcoder/src/queue";
 import { type HostileProxy, type Seen, type Verdict, startHostileProxy } from "../support/hostile-proxy";
+import { d1Rows } from "../support/hostile-storage";
 import { freePort, waitFor } from "../support/ports";
 import { type RedisServer, startRedis } from "../support/redis";
 import { type DevEdge, startEdge } from "../support/wrangler-dev";
@@ -111,9 +112,9 @@ async function expectOneOutput(filmId: string, jobId: string) {
   expect(job.status, JSON.stringify(job)).toBe("complete");
   expect(job.error).toBeNull();
   const prefix = keys.episodeOutputPrefix(filmId, "line1", "1", jobId);
-  const ep = edge!.sql<EpisodeRow>(`SELECT status, job_id, hls_prefix FROM episodes WHERE film_id = '${filmId}' AND route = 'line1' AND episode = '1'`);
+  const ep = d1Rows<EpisodeRow>(edge!.persistDir, `SELECT status, job_id, hls_prefix FROM episodes WHERE film_id = '${filmId}' AND route = 'line1' AND episode = '1'`);
   expect(ep).toEqual([{ status: "ready", job_id: jobId, hls_prefix: prefix }]);
-  expect(edge!.sql(`SELECT id FROM jobs WHERE film_id = '${filmId}'`)).toEqual([{ id: jobId }]);
+  expect(d1Rows(edge!.persistDir, `SELECT id FROM jobs WHERE film_id = '${filmId}'`)).toEqual([{ id: jobId }]);
 
   const puts = putsUnder(prefix);
   expect([...puts.entries()].filter(([, n]) => n !== 1), "output files written more than once").toEqual([]);

@@ -2,14 +2,15 @@
 // multipart upload left after its first part and then aborted, and a form upload whose client vanishes in
 // the middle of the body. Each ends with no orphan episode, job or upload row in D1, no object and no
 // multipart part left in R2 (read from the simulator's storage, where the bytes would stay), and the
-// film's own rows and poster untouched.
+// film's own rows and poster untouched. (D1 and R2 are read from the edge's persisted state:
+// test/support/hostile-storage.ts.)
 
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as keys from "../../schema/keys";
-import { blobCount, multipartUploads, objectKeys } from "../support/hostile-r2";
+import { blobCount, d1Rows, multipartUploads, objectKeys } from "../support/hostile-storage";
 import { waitFor } from "../support/ports";
 import { type DevEdge, TEST_ADMIN_TOKEN, startEdge } from "../support/wrangler-dev";
 
@@ -72,13 +73,14 @@ async function filmWithPoster(title: string): Promise<{ filmId: string; posterKe
   ]);
   const res = await http("POST", `/api/v1/upload/media/image/${id}`, { body: form, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } });
   expect(res.status, res.text).toBe(200);
-  const [film] = edge.sql<{ poster_key: string }>(`SELECT poster_key FROM films WHERE id = '${id}'`);
+  const [film] = d1Rows<{ poster_key: string }>(edge.persistDir, `SELECT poster_key FROM films WHERE id = '${id}'`);
   return { filmId: id, posterKey: film!.poster_key };
 }
 
 /** D1 rows an upload for this film could leave behind, and the film's own rows. */
 function rowsOf(filmId: string) {
-  const [r] = edge.sql<Record<string, number>>(
+  const [r] = d1Rows<Record<string, number>>(
+    edge.persistDir,
     "SELECT " +
       `(SELECT count(*) FROM films WHERE id = '${filmId}') AS films, ` +
       `(SELECT count(*) FROM film_people WHERE film_id = '${filmId}') AS people, ` +
