@@ -317,6 +317,11 @@ function mediaCases() {
   // Objects.
   const M = `${R}/media`;
   for (const [label, key] of TRAVERSAL_KEYS) add(`media: object under films/ with ${label} → 400`, 400, (fx) => get(`${M}/films/${fx.ready.filmId}/${key}`));
+  // Plain traversal: the URL parser folds the dot segments before the worker sees them, so these land on
+  // other routes (or none), which must refuse them all the same.
+  add("media: plain ../ out of films/ → 4xx", "4xx", (fx) => get(`${M}/films/${fx.ready.filmId}/../../../../../wrangler.toml`));
+  add("media: plain ./ and ../ inside a key → 4xx", "4xx", (fx) => get(`${M}/films/./${fx.ready.filmId}/../x.ts`));
+  add("media: raw backslashes for slashes → 4xx", "4xx", () => get(`${M}/films\\..\\..\\wrangler.toml`));
   for (const [label, bucket] of [
     ["an unknown bucket", "etc"],
     ["a bucket in upper case", "FILMS"],
@@ -789,6 +794,10 @@ function internalCases() {
     );
     add(`internal: write a key with ${label} under a valid prefix token → 400`, 400, async (fx) => putObject(`${fx.processing.outputPrefix}${key}`, await outputGrant(fx)));
   }
+  add("internal: read with a plain ../ out of the granted prefix → 4xx", "4xx", async (fx) =>
+    getObject(`${fx.ready.prefix}../../../../../../ads/x/image.png`, await grant(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() })),
+  );
+  add("internal: write with a plain ../ out of the granted prefix → 4xx", "4xx", async (fx) => putObject(`${fx.processing.outputPrefix}../../source/x`, await outputGrant(fx)));
   add("internal: read a missing key with a valid token → 404", 404, async (fx) =>
     getObject(`${fx.ready.prefix}nothing.ts`, await grant(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() })),
   );
