@@ -5,8 +5,8 @@
 // Prints a Markdown table and writes bench/out/transcode.json. Figures are ratios within one run.
 //   npm run bench:transcode            BENCH_SECONDS=24 BENCH_RUNS=1 BENCH_PRESET=veryfast
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { type FfmpegInvocation, buildHlsCommand, toArgv } from "../transcoder/src/command";
 import { runFfmpeg } from "../transcoder/src/ffmpeg/fluent";
@@ -28,14 +28,17 @@ mkdirSync(OUT, { recursive: true });
 const source = path.join(OUT, `source-1080p-${SECONDS}s.mp4`);
 if (!existsSync(source)) {
   console.error(`generating ${path.relative(process.cwd(), source)}…`);
+  // Written aside and renamed: a concurrent run never reads a half-written clip.
+  const partial = `${source}.${process.pid}.part.mp4`;
   const r = spawnSync(ffmpeg.ffmpeg, [
     "-hide_banner", "-loglevel", "error", "-y",
     "-f", "lavfi", "-i", `testsrc2=size=960x540:rate=30:duration=${SECONDS},scale=1920:1080:flags=bicubic`,
     "-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
     "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
-    "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-shortest", source,
+    "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-shortest", partial,
   ], { stdio: "inherit" });
   if (r.status !== 0) throw new Error("could not generate the source clip");
+  renameSync(partial, source);
 }
 
 const info = await probeSource(source);
@@ -43,8 +46,11 @@ const ladder = parseLadder(process.env.LADDER || DEFAULT_LADDER);
 const rungs = planLadder(info, ladder);
 const settings: TranscodeSettings = { ladder, segmentSeconds: SEGMENT, preset: PRESET, silentAudio: true, posterAt: 0.1, posterHeight: 720 };
 
+// Outputs of this run only (another run may be going on beside it).
+const WORK = mkdtempSync(path.join(tmpdir(), "bench-transcode-"));
+
 function fresh(name: string): string {
-  const dir = path.join(OUT, "work", name);
+  const dir = path.join(WORK, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
@@ -133,10 +139,10 @@ const result = {
     perRungSequentialOverOneProcess: Number((wall.perRungSequential! / oneProcess).toFixed(3)),
     perRungParallelOverOneProcess: Number((wall.perRungParallel! / oneProcess).toFixed(3)),
   },
-  command: `ffmpeg ${toArgv(ladderCommand(path.join(OUT, "work", "hand"))).map(shellQuote).join(" ")}`,
+  command: displayCommand(),
 };
 writeFileSync(path.join(OUT, "transcode.json"), JSON.stringify(result, null, 2) + "\n");
-rmSync(path.join(OUT, "work"), { recursive: true, force: true });
+rmSync(WORK, { recursive: true, force: true });
 
 console.log(`\nTranscode bench: ${info.width}x${info.height} ${info.duration}s source, ladder ${rungs.map((r) => r.name).join("/")}, preset ${PRESET}, ${cpus().length} CPUs, median of ${RUNS}\n`);
 console.log("| case | wall (s) | realtime × | vs baseline |");
@@ -146,6 +152,13 @@ console.log(`\ntranscoder overhead vs ffmpeg by hand: ${result.ratios.transcoder
 console.log(`one process per rung vs one-process ladder: ${result.ratios.perRungSequentialOverOneProcess}× sequential, ${result.ratios.perRungParallelOverOneProcess}× parallel`);
 console.log(`\ncommand: ${result.command}`);
 console.log(`written: ${path.relative(process.cwd(), path.join(OUT, "transcode.json"))}`);
+
+/** The baseline argv with readable paths: the source as `source.mp4`, outputs under `out/`. */
+function displayCommand(): string {
+  const inv = ladderCommand("out");
+  inv.inputs[0]!.source = "source.mp4";
+  return `ffmpeg ${toArgv(inv).map(shellQuote).join(" ")}`;
+}
 
 function shellQuote(a: string): string {
   return /^[A-Za-z0-9_\-.,:/=%+@]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`;
