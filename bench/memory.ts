@@ -28,22 +28,27 @@ export interface MemoryOptions {
   log?: (s: string) => void;
 }
 
-const MARKS = [10, 25, 50, 75, 100] as const;
-type Mark = (typeof MARKS)[number];
+/** Marks of the upload, in % of its bytes. */
+export const UPLOAD_MARKS = [10, 25, 50, 75, 100];
+/**
+ * Marks of the transcode, in % of ffmpeg's progress. The last is 95, not 100: the job reports the end of
+ * the transcode after ffmpeg has exited and the poster is made, when there is no ffmpeg left to measure.
+ */
+export const TRANSCODE_MARKS = [10, 25, 50, 75, 95];
 
 export interface Flatness {
-  /** MiB at each mark. */
-  atMiB: Record<Mark, number>;
-  /** RSS at the mark / RSS at 10 %. */
-  ratioTo10: Record<Exclude<Mark, 10>, number>;
+  /** MiB at each mark (in %). */
+  atMiB: Record<number, number>;
+  /** RSS at the mark / RSS at the first mark (10 %). */
+  ratioToFirst: Record<number, number>;
   peakMiB: number;
 }
 
 export interface TransferFigures {
   file: { bytes: number; clipSeconds: number; clipBytes: number };
-  upload: { seconds: number; mibPerSecond: number; edge: Flatness; uploaderPeakMiB: number };
+  upload: { seconds: number; mibPerSecond: number; edge: Flatness; edgeWorkerdPeakMiB: number; uploaderPeakMiB: number };
   complete: { seconds: number; edgePeakMiB: number };
-  download: { seconds: number; edgePeakMiB: number; transcoderPeakMiB: number };
+  download: { seconds: number; edgePeakMiB: number; edgeWorkerdPeakMiB: number; transcoderPeakMiB: number };
   transcode: { seconds: number; realtimeFactor: number; transcoder: Flatness; nodePeakMiB: number; ffmpegPeakMiB: number };
   output: { seconds: number; edgePeakMiB: number; transcoderPeakMiB: number };
   job: { status: string; attempts: number };
@@ -61,10 +66,11 @@ export interface MemoryResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function flatness(sampler: RssSampler, series: string, at: Record<Mark, number>, from: number, to: number): Flatness {
-  const atMiB = Object.fromEntries(MARKS.map((m) => [m, mib(sampler.at(series, at[m]).total)])) as Record<Mark, number>;
-  const ratioTo10 = Object.fromEntries(MARKS.filter((m) => m !== 10).map((m) => [m, round3(atMiB[m] / atMiB[10])])) as Flatness["ratioTo10"];
-  return { atMiB, ratioTo10, peakMiB: mib(sampler.peak(series, from, to).total) };
+function flatness(sampler: RssSampler, series: string, at: Record<number, number>, from: number, to: number): Flatness {
+  const marks = Object.keys(at).map(Number);
+  const atMiB = Object.fromEntries(marks.map((m) => [m, mib(sampler.at(series, at[m]!).total)]));
+  const ratioToFirst = Object.fromEntries(marks.slice(1).map((m) => [m, round3(atMiB[m]! / atMiB[marks[0]!]!)]));
+  return { atMiB, ratioToFirst, peakMiB: mib(sampler.peak(series, from, to).total) };
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -80,9 +86,9 @@ function peakOf(samples: TreeSample[], from: number, to: number, match: (name: s
   return mib(best);
 }
 
-/** When a series of (t, fraction) first reached each mark. */
-function crossings(points: { t: number; f: number }[], end: number): Record<Mark, number> {
-  return Object.fromEntries(MARKS.map((m) => [m, points.find((p) => p.f * 100 >= m)?.t ?? end])) as Record<Mark, number>;
+/** When a series of (t, fraction) first reached each mark (in %). */
+function crossings(marks: number[], points: { t: number; f: number }[], end: number): Record<number, number> {
+  return Object.fromEntries(marks.map((m) => [m, points.find((p) => p.f * 100 >= m)?.t ?? end]));
 }
 
 async function transfer(
@@ -161,19 +167,21 @@ async function transfer(
     upload: {
       seconds: (uploadEnd - uploadStart) / 1000,
       mibPerSecond: clip.bytes / 2 ** 20 / ((uploadEnd - uploadStart) / 1000),
-      edge: flatness(sampler, "edge", crossings(progress, uploadEnd), uploadStart, uploadEnd),
+      edge: flatness(sampler, "edge", crossings(UPLOAD_MARKS, progress, uploadEnd), uploadStart, uploadEnd),
+      edgeWorkerdPeakMiB: peakOf(sampler.series.edge!, uploadStart, uploadEnd, (n) => n === "workerd"),
       uploaderPeakMiB: mib(Math.max(0, ...(sampler.series.uploader ?? []).filter((s) => s.t >= uploadStart && s.t <= completeEnd).map((s) => s.total))),
     },
     complete: { seconds: (completeEnd - uploadEnd) / 1000, edgePeakMiB: mib(sampler.peak("edge", uploadEnd, completeEnd).total) },
     download: {
       seconds: (downloaded - completeEnd) / 1000,
       edgePeakMiB: mib(sampler.peak("edge", completeEnd, downloaded).total),
+      edgeWorkerdPeakMiB: peakOf(sampler.series.edge!, completeEnd, downloaded, (n) => n === "workerd"),
       transcoderPeakMiB: mib(sampler.peak("transcoder", completeEnd, downloaded).total),
     },
     transcode: {
       seconds: transcodeSeconds,
       realtimeFactor: clip.seconds / transcodeSeconds,
-      transcoder: flatness(sampler, "transcoder", crossings(transcodePoints, transcoded), downloaded, transcoded),
+      transcoder: flatness(sampler, "transcoder", crossings(TRANSCODE_MARKS, transcodePoints, transcoded), downloaded, transcoded),
       nodePeakMiB: peakOf(transcoderSeries, downloaded, transcoded, (n) => !n.startsWith("ff")),
       ffmpegPeakMiB: peakOf(transcoderSeries, downloaded, transcoded, (n) => n.startsWith("ff")),
     },

@@ -113,10 +113,10 @@ export class RssSampler {
     for (const [name, pid] of this.roots) this.series[name]!.push({ t, ...treeRss(pid, parents) });
   }
 
-  /** The first sample at or after time t (ms on the sampler's clock), else the last one. */
+  /** The last sample at or before time t (ms on the sampler's clock): the tree as it was then. */
   at(name: string, t: number): TreeSample {
     const s = this.series[name]!;
-    return s.find((x) => x.t >= t) ?? s[s.length - 1]!;
+    return s.findLast((x) => x.t <= t) ?? s[0]!;
   }
 
   /** The largest sample in [from, to]. */
