@@ -120,7 +120,7 @@ function catalogSection(s: Section | undefined, m: BenchResults): string {
     `What it means: ${bounded.length} of ${d.endpoints.length} routes read at most ${bound} rows (3 pages of 60, plus 50) however large the catalog is: ` +
       "the lists walk one index in the order asked and stop when the page is full, detail and routes look up one key. " +
       (heavy.length
-        ? `The others read in proportion to what matches, not to the page: ${heavy.map((e) => `${e.name} ${int(rowsOf(e))} rows for ${e.probe.items ?? "?"} items`).join("; ")}. `
+        ? `The others read in proportion to what matches, not to the page: ${heavy.map((e) => `${e.name} ${int(rowsOf(e))} rows for ${e.probe.items ?? "?"} film${e.probe.items === 1 ? "" : "s"}`).join("; ")}. `
         : "") +
       (boundedRatios.length
         ? `The bounded routes serve ${ratio(Math.min(...boundedRatios))} to ${ratio(Math.max(...boundedRatios))} of the trivial route's throughput; `
@@ -147,7 +147,7 @@ function playbackSection(s: Section | undefined): string {
       ["l", "r", "r", "r", "r", "r", "r"],
       endpointRows(d.endpoints, [
         { header: "d1", of: (e) => e.probe.cost["x-d1-batches"] ?? "–" },
-        { header: "r2", of: (e) => e.probe.cost["x-r2-reads"] ?? "0" },
+        { header: "r2", of: (e) => e.probe.cost["x-r2-reads"] ?? "–" },
       ]),
     ),
     "",
