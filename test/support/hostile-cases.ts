@@ -896,6 +896,8 @@ function opsCases() {
   add("ops: /healthz with junk query → 200", 200, () => get("/healthz?x=%ED%A0%80&y=%00"));
   add("ops: POST /healthz → 404", 404, () => ({ method: "POST", path: "/healthz", body: "x" }));
   add("ops: /healthz with a 64 KiB header → 200", 200, () => get("/healthz", { "x-junk": "h".repeat(64 * 1024) }));
+  add("ops: /api/v1/ping with junk query and a 64 KiB header → 200", 200, () => get("/api/v1/ping?%ED%A0%80=%00", { "x-junk": "p".repeat(64 * 1024) }));
+  add("ops: DELETE /api/v1/ping → 404", 404, () => ({ method: "DELETE", path: "/api/v1/ping" }));
   add("docs: /docs with junk query → 200", 200, () => get("/docs?%ED%A0%80=%F0%9F"));
   add("docs: /api/v1/openapi.json with junk query → 200", 200, () => get("/api/v1/openapi.json?x=%22%3Cscript%3E"));
   add("docs: POST /api/v1/openapi.json → 404", 404, () => ({ method: "POST", path: "/api/v1/openapi.json", headers: json, body: "{}" }));
