@@ -10,6 +10,7 @@ import { internal } from "./internal";
 import { requireAdmin } from "./lib/auth";
 import { upload } from "./upload";
 import { corsFromEnv } from "./lib/cors";
+import { limitSmallBodies } from "./lib/body-limit";
 import { site } from "./site";
 import { playback } from "./playback";
 import { adminAds } from "./playback/admin-ads";
@@ -17,6 +18,7 @@ import { adminAds } from "./playback/admin-ads";
 export const app = new OpenAPIHono<AppEnv>();
 
 app.use(corsFromEnv());
+app.use(limitSmallBodies);
 
 app.use(async (c, next) => {
   c.set("db", drizzle(c.env.DB));

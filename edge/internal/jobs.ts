@@ -15,6 +15,8 @@ const Ack = z.looseObject({ id: z.string(), status: z.string() });
 
 const signed = createMiddleware<AppEnv>(async (c, next) => {
   if (!c.env.SIGNING_SECRET) return c.json({ reason: "the server has no signing secret configured (set SIGNING_SECRET)" }, 503);
+  // Unsigned callers are turned away before their body is read.
+  if (!c.req.header(TIMESTAMP_HEADER) || !c.req.header(SIGNATURE_HEADER)) return c.json({ reason: "missing signature" }, 401);
   const check = await verifyRequest(c.env.SIGNING_SECRET, {
     method: c.req.method,
     path: new URL(c.req.url).pathname,
