@@ -85,8 +85,7 @@ export const PageQuery = z.object({
     .openapi({ description: "rows to skip (default 0)", example: "0" }),
   limit: z
     .string()
-    .regex(/^[0-9]{1,3}$/, `must be a whole number from 1 to ${MAX_LIMIT}`)
-    .refine((v) => Number(v) >= 1 && Number(v) <= MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`)
+    .refine((v) => /^[0-9]{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`)
     .optional()
     .openapi({ description: `rows to answer (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})`, example: "60" }),
 });

@@ -17,7 +17,7 @@ export class ApiError extends HTTPException {
 
 /** Names each bad field, e.g. `query.limit: Too big: expected number to be <=100`. */
 export function describeZodError(where: string, error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${[where, ...i.path.map(String)].join(".")}: ${i.message}`)
-    .join("; ");
+  // Checks that all run on a bad value may say the same thing twice; say it once.
+  const lines = error.issues.map((i) => `${[where, ...i.path.map(String)].join(".")}: ${i.message}`);
+  return [...new Set(lines)].join("; ");
 }

@@ -53,6 +53,7 @@ describe("GET /affair (home)", () => {
     expect(r.status).toBe(400);
     expect(Object.keys(r.body)).toEqual(["reason"]);
     expect(r.body.reason).toContain(field);
+    expect(r.body.reason.split(field)).toHaveLength(2); // named once, not once per failed check
   });
 
   it("accepts limit=100", async () => {
