@@ -8,15 +8,17 @@
 // RSS at 25/50/75/100 % of the upload (and of the transcode) over RSS at 10 %, and the peak while
 // moving the large file over the peak while moving a file a tenth of its size, in the same stack.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, createReadStream, ftruncateSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { signGrant } from "../schema/signing";
 import { AdminClient, type JobView } from "../scripts/stack/admin-client";
 import { startRedis } from "../scripts/redis.mjs";
 import { freePort } from "../test/support/ports";
 import { makePaddedClip, type PaddedClip } from "./lib/padded-clip";
 import { RssSampler, type TreeSample, mib } from "./lib/rss";
-import { BENCH_ADMIN_TOKEN, ROOT, migrate, startDevEdge, startTranscoder } from "./lib/services";
+import { BENCH_ADMIN_TOKEN, BENCH_SIGNING_SECRET, ROOT, migrate, startDevEdge, startTranscoder } from "./lib/services";
 
 export interface MemoryOptions {
   /** Size of the large upload. */
@@ -52,10 +54,28 @@ export interface TransferFigures {
   transcode: { seconds: number; realtimeFactor: number; transcoder: Flatness; nodePeakMiB: number; ffmpegPeakMiB: number };
   output: { seconds: number; edgePeakMiB: number; transcoderPeakMiB: number };
   job: { status: string; attempts: number };
+  /** Sampler times (ms) of the phase boundaries, to look things up in the series afterwards. */
+  at: { uploadStart: number; uploadEnd: number; completeEnd: number; downloaded: number; transcoded: number; jobEnd: number };
+}
+
+/** workerd's RSS around one streamed request: before it, its peak, and a few seconds after. */
+export interface WorkerdAround {
+  seconds: number;
+  beforeMiB: number;
+  peakMiB: number;
+  afterMiB: number;
 }
 
 export interface MemoryResult {
   idle: { edgeMiB: number; transcoderMiB: number };
+  /**
+   * A control, before any multipart upload: one object of the same kind of size stored as a single blob
+   * (one signed PUT, as the transcoder stores its output) and read back by a signed GET, through the
+   * same handlers as the source's download. Tells the edge's streaming apart from the local R2's.
+   */
+  singleBlob: { bytes: number; put: WorkerdAround; get: WorkerdAround };
+  /** The same around the transcoder's download of the large (multipart) source. */
+  multipartDownload: WorkerdAround;
   small: TransferFigures;
   large: TransferFigures;
   /** Peak while moving the large file / peak while moving the small one (≈ 1: flat). */
@@ -191,7 +211,55 @@ async function transfer(
       transcoderPeakMiB: mib(sampler.peak("transcoder", transcoded, jobEnd).total),
     },
     job: { status: job.status, attempts: job.attempts },
+    at: { uploadStart, uploadEnd, completeEnd, downloaded, transcoded, jobEnd },
   };
+}
+
+const workerdAt = (sampler: RssSampler, t: number) => sampler.at("edge", t).byName.workerd ?? 0;
+const workerdPeak = (sampler: RssSampler, from: number, to: number) =>
+  Math.max(0, ...sampler.series.edge!.filter((s) => s.t >= from && s.t <= to).map((s) => s.byName.workerd ?? 0));
+
+function around(sampler: RssSampler, from: number, to: number, after: number): WorkerdAround {
+  return { seconds: (to - from) / 1000, beforeMiB: mib(workerdAt(sampler, from)), peakMiB: mib(workerdPeak(sampler, from, to)), afterMiB: mib(workerdAt(sampler, after)) };
+}
+
+function stream(method: "GET" | "PUT", url: string, file?: { path: string; bytes: number }): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const headers = file ? { "content-length": String(file.bytes) } : {};
+    const req = httpRequest(url, { method, agent: false, headers }, (res) => {
+      let bytes = 0;
+      res.on("data", (d: Buffer) => (bytes += d.length));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    if (file) createReadStream(file.path).pipe(req);
+    else req.end();
+  });
+}
+
+/** One object stored whole by a signed PUT and read back by a signed GET (the internal objects routes). */
+async function singleBlobControl(edgeUrl: string, sampler: RssSampler, work: string, bytes: number): Promise<MemoryResult["singleBlob"]> {
+  const file = path.join(work, "single-blob.bin");
+  const fd = openSync(file, "w");
+  ftruncateSync(fd, bytes);
+  closeSync(fd);
+  const key = `films/${crypto.randomUUID()}/episodes/line1/1/hls/${crypto.randomUUID()}/control.ts`;
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const url = (token: string) => `${edgeUrl}/api/v1/internal/objects/${key}?token=${token}`;
+
+  const t0 = sampler.now();
+  const put = await stream("PUT", url(await signGrant(BENCH_SIGNING_SECRET, { m: "PUT", k: key, e: exp, s: bytes })), { path: file, bytes });
+  const t1 = sampler.now();
+  if (put.status !== 201) throw new Error(`single-blob PUT answered ${put.status}`);
+  rmSync(file, { force: true });
+  await sleep(2000);
+  const t2 = sampler.now();
+  const got = await stream("GET", url(await signGrant(BENCH_SIGNING_SECRET, { m: "GET", k: key, e: exp })));
+  const t3 = sampler.now();
+  if (got.status !== 200 || got.bytes !== bytes) throw new Error(`single-blob GET answered ${got.status} with ${got.bytes} of ${bytes} bytes`);
+  await sleep(2000);
+  return { bytes, put: around(sampler, t0, t1, t2), get: around(sampler, t2, t3, sampler.now()) };
 }
 
 export async function runMemoryBench(opts: MemoryOptions): Promise<MemoryResult> {
@@ -221,15 +289,24 @@ export async function runMemoryBench(opts: MemoryOptions): Promise<MemoryResult>
     const admin = new AdminClient(edge.url, BENCH_ADMIN_TOKEN);
     const ctx = { edgeUrl: edge.url, admin, sampler, stateDir: path.join(work, "upload-state"), log };
 
+    // The largest object a signed PUT may store whole (edge/bridge/urls.ts: 512 MiB), or the large file's size.
+    const blobBytes = Math.min(512 * 2 ** 20, opts.bytes);
+    log(`  control: one ${(blobBytes / 2 ** 20).toFixed(0)} MiB object stored whole, then read back`);
+    const singleBlob = await singleBlobControl(edge.url, sampler, work, blobBytes);
+
     log(`  small file (${(small.bytes / 2 ** 20).toFixed(0)} MiB, ${small.seconds} s clip)`);
     const smallFigures = await transfer(small, ctx);
     rmSync(small.file, { force: true });
     log(`  large file (${(large.bytes / 2 ** 20).toFixed(0)} MiB, ${large.seconds} s clip)`);
     const largeFigures = await transfer(large, ctx);
+    await sleep(2000);
     sampler.stop();
+    const { completeEnd, downloaded } = largeFigures.at;
 
     return {
       idle,
+      singleBlob,
+      multipartDownload: around(sampler, completeEnd, downloaded, Math.min(downloaded + 2000, largeFigures.at.transcoded)),
       small: smallFigures,
       large: largeFigures,
       largeOverSmall: {
