@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark of the project in one run, each figure beside a baseline measured in
 // the same run; writes BENCHMARKS.md and bench/results.json (see BENCHMARKS.md for what is measured).
 //
-//   npm run bench                       full run (100,000 films, 1 GiB upload; about 15-20 min on 2 cores)
+//   npm run bench                       full run (100,000 films, 1 GiB upload; 12-20 min on 2 cores)
 //   npm run bench -- --quick            scaled down (10,000 films, 100 MiB, shorter runs) for a fast check
 //   npm run bench -- --only catalog,playback      some sections only
 //   options: --films N  --seconds S (per endpoint)  --connections C  --upload-mib M  --clip-seconds S

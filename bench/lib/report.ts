@@ -166,7 +166,7 @@ function transcodeSection(s: Section | undefined): string {
   if (no) return [...out, "", no].join("\n");
   const d = (s as { data: TranscodeJson }).data;
   out.push(
-    `Source: generated ${d.source.width}×${d.source.height} ${d.source.fps} fps, ${d.source.seconds} s; ladder ${d.ladder.join(", ")}; x264 preset ${d.preset}; ffmpeg ${d.ffmpeg.version}; median of ${d.runs} run(s).`,
+    `Source: generated ${d.source.width}×${d.source.height} ${d.source.fps} fps, ${d.source.seconds} s; ladder ${d.ladder.join(", ")}; x264 preset ${d.preset}; ffmpeg ${/version (\S+)/.exec(d.ffmpeg.version)?.[1] ?? d.ffmpeg.version}; median of ${d.runs} run(s).`,
     "",
     table(["case", "wall (s)", "realtime ×", "vs ffmpeg by hand"], ["l", "r", "r", "r"], d.rows.map((r) => [r.case, f2(r.wallSeconds), f2(r.realtimeFactor), ratio(r.vsBaseline)])),
     "",
@@ -315,7 +315,7 @@ export function renderMarkdown(r: BenchResults): string {
     "## How to run",
     "",
     "```sh",
-    "npm run bench                 # everything, writes BENCHMARKS.md and bench/results.json (~15-20 min on 2 cores)",
+    "npm run bench                 # everything, writes BENCHMARKS.md and bench/results.json (12-20 min on 2 cores)",
     "npm run bench -- --quick      # scaled down (10,000 films, 100 MiB upload, 2 s per route): bench/out/BENCHMARKS.md",
     "npm run bench -- --only catalog,playback   # some sections (stitch, transcode, catalog, playback, memory): bench/out/",
     "npm run bench:stitch          # the stitcher alone (bench/out/stitch.json)",
