@@ -15,3 +15,11 @@ describe("GET /healthz", () => {
     expect(await res.json()).toHaveProperty("reason");
   });
 });
+
+describe("GET /api/v1/ping", () => {
+  it("answers 200 {ok: true} without touching storage (the benchmarks' trivial route)", async () => {
+    const res = await exports.default.fetch("https://edge.test/api/v1/ping");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+  });
+});
