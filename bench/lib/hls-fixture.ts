@@ -3,12 +3,11 @@
 // benches. Rows go into D1 before the edge starts (SQL on its state dir); files go into R2 through the
 // edge's signed PUT route, the transcoder's way in (test/e2e/load-playlists.test.ts does the same).
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { signGrant } from "../../schema/signing";
+import { storeDir } from "../../test/support/signed-store";
 import { BENCH_SIGNING_SECRET, sql } from "./services";
 
 const run = promisify(execFile);
@@ -89,39 +88,9 @@ export async function prepareHlsFixture(persistDir: string, opts: { contentSecon
   };
 }
 
-function put(url: string, body: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    // One connection per request: the dev server closes idle kept-alive sockets under a pool.
-    const req = httpRequest(url, { method: "PUT", agent: false, headers: { "Content-Length": String(body.length) } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-async function store(edgeUrl: string, local: string, prefix: string) {
-  const token = await signGrant(BENCH_SIGNING_SECRET, { m: "PUT", p: prefix, e: Math.floor(Date.now() / 1000) + 3600, s: 10 * 1024 * 1024 });
-  const files = readdirSync(local, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
-  const queue = [...files];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      for (let d = queue.shift(); d; d = queue.shift()) {
-        const file = path.join(d.parentPath, d.name);
-        const key = prefix + path.relative(local, file).split(path.sep).join("/");
-        const res = await put(`${edgeUrl}/api/v1/internal/objects/${key}?token=${token}`, readFileSync(file));
-        if (res.status !== 201) throw new Error(`PUT ${key} → ${res.status} ${res.text}`);
-      }
-    }),
-  );
-}
-
 /** Puts the fixture's files into the running edge's R2, then removes the local copies. */
 export async function storeHlsFixture(edgeUrl: string, f: HlsFixture) {
-  await store(edgeUrl, path.join(f.dir, "content"), f.contentPrefix);
-  for (const a of f.ads) await store(edgeUrl, path.join(f.dir, "ad"), a.prefix);
+  await storeDir(edgeUrl, BENCH_SIGNING_SECRET, path.join(f.dir, "content"), f.contentPrefix);
+  for (const a of f.ads) await storeDir(edgeUrl, BENCH_SIGNING_SECRET, path.join(f.dir, "ad"), a.prefix);
   rmSync(f.dir, { recursive: true, force: true });
 }

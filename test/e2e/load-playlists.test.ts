@@ -8,13 +8,13 @@
 
 import { execFile } from "node:child_process";
 import { Agent, request as httpRequest } from "node:http";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMasterPlaylist, parseMediaPlaylist } from "../../edge/hls/m3u8";
-import { signGrant } from "../../schema/signing";
+import { storeDir } from "../support/signed-store";
 import { type DevEdge, ROOT, TEST_SIGNING_SECRET, startEdge } from "../support/wrangler-dev";
 
 const run = promisify(execFile);
@@ -52,33 +52,6 @@ async function encode(out: string, r: (typeof renditions)[number], video: string
   ]);
 }
 
-function put(url: string, body: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: "PUT", agent: false, headers: { "Content-Length": String(body.length) } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-/** Every file under `local` PUT to R2 under `prefix` through the signed internal route, as the transcoder does. */
-async function store(local: string, prefix: string) {
-  const token = await signGrant(TEST_SIGNING_SECRET, { m: "PUT", p: prefix, e: Math.floor(Date.now() / 1000) + 600, s: 10 * 1024 * 1024 });
-  const files = readdirSync(local, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
-  await Promise.all(
-    files.map(async (d) => {
-      const file = path.join(d.parentPath, d.name);
-      const key = prefix + path.relative(local, file).split(path.sep).join("/");
-      const res = await put(`${edge.url}/api/v1/internal/objects/${key}?token=${token}`, readFileSync(file));
-      if (res.status !== 201) throw new Error(`PUT ${key} → ${res.status} ${res.text}`);
-    }),
-  );
-}
-
 const renditionJson = () =>
   JSON.stringify(renditions.map((r) => ({ name: r.name, bandwidth: r.bandwidth, width: r.width, height: r.height, codecs: "avc1.42c00d,mp4a.40.2", playlist: `${r.name}/index.m3u8` })));
 
@@ -91,8 +64,8 @@ beforeAll(async () => {
     ...renditions.map((r) => encode(path.join(dir, "ad", r.name), r, "color=c=red", AD_SECONDS, 1)),
   ]);
   for (const s of settled) if (s.status === "rejected") throw s.reason;
-  await store(path.join(dir, "content"), contentPrefix);
-  for (const a of ads) await store(path.join(dir, "ad"), a.prefix);
+  await storeDir(edge.url, TEST_SIGNING_SECRET, path.join(dir, "content"), contentPrefix);
+  for (const a of ads) await storeDir(edge.url, TEST_SIGNING_SECRET, path.join(dir, "ad"), a.prefix);
   const now = Date.now();
   edge.sql(
     `INSERT INTO films (id, title, type, category, location, created_at, updated_at) VALUES ('${filmId}', 'load film', 'MOVIE', 'MOVIE_DRAMA', 'US', ${now}, ${now});` +
