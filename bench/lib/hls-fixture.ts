@@ -2,15 +2,12 @@
 // transcoder's layout: <prefix><rendition>/index.m3u8 + seg_NNNNN.ts), for the playback and catalog
 // benches. Rows go into D1 before the edge starts (SQL on its state dir); files go into R2 through the
 // edge's signed PUT route, the transcoder's way in (test/e2e/load-playlists.test.ts does the same).
-import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import { storeDir } from "../../test/support/signed-store";
+import { encodeHlsRendition, storeDir } from "../../test/support/hls-media";
 import { BENCH_SIGNING_SECRET, sql } from "./services";
 
-const run = promisify(execFile);
 
 const RENDITIONS = [
   { name: "180p", width: 320, height: 180, bandwidth: 450_000, kbps: "300k" },
@@ -30,19 +27,6 @@ export interface HlsFixture {
   dir: string;
 }
 
-async function encode(out: string, r: (typeof RENDITIONS)[number], video: string, seconds: number, segment: number) {
-  mkdirSync(out, { recursive: true });
-  await run("ffmpeg", [
-    ...["-hide_banner", "-loglevel", "error", "-nostdin", "-y"],
-    ...["-f", "lavfi", "-i", `${video}${video.includes("=") ? ":" : "="}size=${r.width}x${r.height}:rate=25:duration=${seconds}`],
-    ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
-    ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-b:v", r.kbps, "-g", String(25 * segment), "-sc_threshold", "0"],
-    ...["-c:a", "aac", "-b:a", "48k", "-shortest"],
-    ...["-f", "hls", "-hls_time", String(segment), "-hls_playlist_type", "vod", "-hls_segment_filename", path.join(out, "seg_%05d.ts")],
-    path.join(out, "index.m3u8"),
-  ]);
-}
-
 const renditionJson = () =>
   JSON.stringify(RENDITIONS.map((r) => ({ name: r.name, bandwidth: r.bandwidth, width: r.width, height: r.height, codecs: "avc1.42c00d,mp4a.40.2", playlist: `${r.name}/index.m3u8` })));
 
@@ -58,8 +42,8 @@ export async function prepareHlsFixture(persistDir: string, opts: { contentSecon
   });
   const dir = mkdtempSync(path.join(tmpdir(), "bench-hls-"));
   await Promise.all([
-    ...RENDITIONS.map((r) => encode(path.join(dir, "content", r.name), r, "testsrc2", opts.contentSeconds, opts.segmentSeconds)),
-    ...RENDITIONS.map((r) => encode(path.join(dir, "ad", r.name), r, "color=c=red", opts.adSeconds, 2)),
+    ...RENDITIONS.map((r) => encodeHlsRendition(path.join(dir, "content", r.name), r, "testsrc2", opts.contentSeconds, opts.segmentSeconds)),
+    ...RENDITIONS.map((r) => encodeHlsRendition(path.join(dir, "ad", r.name), r, "color=c=red", opts.adSeconds, 2)),
   ]);
   const now = Date.now();
   sql(

@@ -6,18 +6,15 @@
 // Media: a 6 s episode and two 2 s FILM ads, each in two renditions, encoded by ffmpeg from lavfi sources and
 // stored through the edge's own signed PUT route (the transcoder's way in), rows inserted with SQL.
 
-import { execFile } from "node:child_process";
 import { Agent, request as httpRequest } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMasterPlaylist, parseMediaPlaylist } from "../../edge/hls/m3u8";
-import { storeDir } from "../support/signed-store";
+import { encodeHlsRendition, storeDir } from "../support/hls-media";
 import { type DevEdge, ROOT, TEST_SIGNING_SECRET, startEdge } from "../support/wrangler-dev";
 
-const run = promisify(execFile);
 
 const VIEWERS = 50;
 const REQUESTS_PER_VIEWER = 10;
@@ -39,19 +36,6 @@ const renditions = [
 let edge: DevEdge;
 let dir: string;
 
-async function encode(out: string, r: (typeof renditions)[number], video: string, seconds: number, segment: number) {
-  mkdirSync(out, { recursive: true });
-  await run("ffmpeg", [
-    ...["-hide_banner", "-loglevel", "error", "-nostdin", "-y"],
-    ...["-f", "lavfi", "-i", `${video}${video.includes("=") ? ":" : "="}size=${r.width}x${r.height}:rate=25:duration=${seconds}`],
-    ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
-    ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-b:v", r.kbps, "-g", String(25 * segment), "-sc_threshold", "0"],
-    ...["-c:a", "aac", "-b:a", "48k", "-shortest"],
-    ...["-f", "hls", "-hls_time", String(segment), "-hls_playlist_type", "vod", "-hls_segment_filename", path.join(out, "seg_%05d.ts")],
-    path.join(out, "index.m3u8"),
-  ]);
-}
-
 const renditionJson = () =>
   JSON.stringify(renditions.map((r) => ({ name: r.name, bandwidth: r.bandwidth, width: r.width, height: r.height, codecs: "avc1.42c00d,mp4a.40.2", playlist: `${r.name}/index.m3u8` })));
 
@@ -60,8 +44,8 @@ beforeAll(async () => {
   // allSettled: if an encode fails, the edge is still assigned, so afterAll can stop it.
   const settled = await Promise.allSettled([
     startEdge().then((e) => (edge = e)),
-    ...renditions.map((r) => encode(path.join(dir, "content", r.name), r, "testsrc2", CONTENT_SECONDS, 2)),
-    ...renditions.map((r) => encode(path.join(dir, "ad", r.name), r, "color=c=red", AD_SECONDS, 1)),
+    ...renditions.map((r) => encodeHlsRendition(path.join(dir, "content", r.name), r, "testsrc2", CONTENT_SECONDS, 2)),
+    ...renditions.map((r) => encodeHlsRendition(path.join(dir, "ad", r.name), r, "color=c=red", AD_SECONDS, 1)),
   ]);
   for (const s of settled) if (s.status === "rejected") throw s.reason;
   await storeDir(edge.url, TEST_SIGNING_SECRET, path.join(dir, "content"), contentPrefix);

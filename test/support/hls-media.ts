@@ -1,9 +1,34 @@
-// Puts a folder of files into a running edge's R2 the way the transcoder does: signed PUTs to the
-// internal objects route under one prefix grant. Used by tests and benchmarks to lay out HLS fixtures.
-import { readFileSync, readdirSync } from "node:fs";
+// HLS fixtures for tests and benchmarks that drive a running edge: tiny renditions encoded by
+// ffmpeg from lavfi sources, then put into the edge's R2 the way the transcoder does (signed PUTs
+// to the internal objects route under one prefix grant).
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import path from "node:path";
+import { promisify } from "node:util";
 import { signGrant } from "../../schema/signing";
+
+const run = promisify(execFile);
+
+/** One rendition (`index.m3u8` + `seg_%05d.ts` in `out`) of a lavfi `video` source with a 440 Hz tone. */
+export async function encodeHlsRendition(
+  out: string,
+  r: { width: number; height: number; kbps: string },
+  video: string,
+  seconds: number,
+  segment: number,
+): Promise<void> {
+  mkdirSync(out, { recursive: true });
+  await run("ffmpeg", [
+    ...["-hide_banner", "-loglevel", "error", "-nostdin", "-y"],
+    ...["-f", "lavfi", "-i", `${video}${video.includes("=") ? ":" : "="}size=${r.width}x${r.height}:rate=25:duration=${seconds}`],
+    ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
+    ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-b:v", r.kbps, "-g", String(25 * segment), "-sc_threshold", "0"],
+    ...["-c:a", "aac", "-b:a", "48k", "-shortest"],
+    ...["-f", "hls", "-hls_time", String(segment), "-hls_playlist_type", "vod", "-hls_segment_filename", path.join(out, "seg_%05d.ts")],
+    path.join(out, "index.m3u8"),
+  ]);
+}
 
 function put(url: string, body: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
