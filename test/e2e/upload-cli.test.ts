@@ -1,6 +1,8 @@
 // The admin CLI against the real edge under `wrangler dev`: a ~20 MiB clip in 8 MiB parts,
 // interrupted after its first part and resumed, assembled byte-exact in R2; then the CLI follows
 // the job while this test plays the transcoder through the signed URLs and callbacks.
+// The CLI reaches the edge through a proxy that holds every later part of the first run: the run is
+// killed while exactly one part is recorded, whatever the machine's load (no race with the upload).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -9,10 +11,12 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { JobUrls } from "../../schema/jobs";
 import { signGrant, signRequest } from "../../schema/signing";
+import { type HostileProxy, startHostileProxy } from "../support/hostile-proxy";
 import { waitFor } from "../support/ports";
 import { type DevEdge, ROOT, startEdge, TEST_ADMIN_TOKEN, TEST_SIGNING_SECRET } from "../support/wrangler-dev";
 
 let edge: DevEdge;
+let proxy: HostileProxy;
 let dir: string;
 let clip: string;
 const running: { kill(): void; child: ChildProcess }[] = [];
@@ -23,13 +27,17 @@ beforeAll(async () => {
   // ~21 MiB of real video: uncompressed frames keep the size predictable and generation instant.
   const ff = spawnSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-t", "7.3", "-c:v", "rawvideo", "-pix_fmt", "yuv420p", "-y", clip]);
   if (ff.status !== 0) throw new Error(`ffmpeg failed: ${ff.stderr}`);
-  // No transcoder in this test: the bridge's deliveries fail harmlessly on a closed port.
-  edge = await startEdge({ vars: { TRANSCODER_URL: "http://127.0.0.1:9" } });
+  proxy = await startHostileProxy();
+  // No transcoder in this test: the bridge's deliveries fail harmlessly on a closed port. The part
+  // URLs the edge hands out point at the proxy.
+  edge = await startEdge({ vars: { TRANSCODER_URL: "http://127.0.0.1:9", PUBLIC_BASE_URL: proxy.url } });
+  proxy.target = edge.url;
 });
 
 afterAll(async () => {
   for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.kill();
   await edge?.stop();
+  await proxy?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -74,21 +82,33 @@ it("uploads, resumes after an interruption, assembles byte-exact, and follows th
   expect(created.status).toBe(200);
   const { id: filmId } = (await created.json()) as { id: string };
   const stateDir = path.join(dir, "state");
-  const args = [clip, "--film", filmId, "--route", "line1", "--episode", "1", "--state", "now streaming", "--edge", edge.url, "--part-size", "8", "--concurrency", "1", "--poll", "0.3"];
+  const args = [clip, "--film", filmId, "--route", "line1", "--episode", "1", "--state", "now streaming", "--edge", proxy.url, "--part-size", "8", "--concurrency", "1", "--poll", "0.3"];
   const size = statSync(clip).size;
   expect(size).toBeGreaterThan(16 * 1024 * 1024);
 
-  // First run: killed once the first 8 MiB part is in.
+  // First run: part 1 goes through; part 2 is held (never forwarded) and the run is killed meanwhile.
+  let cut: () => void = () => {};
+  const cutDone = new Promise<void>((resolve) => (cut = resolve));
+  const laterPart = /\/parts\/([2-9]|\d\d+)$/;
+  proxy.decide = async (req) => {
+    if (req.method !== "PUT" || !laterPart.test(req.path)) return { kind: "forward" };
+    await cutDone;
+    return { kind: "refuse", status: 503, reason: "held by the test" };
+  };
   const first = runCli(args, stateDir);
-  await waitFor("the first part", async () => /upload \[#+.*\] +[3-9]\d%/.test(first.err()) || first.child.exitCode !== null, 60_000);
+  const partPut = (n: number) => proxy.seen.find((s) => s.method === "PUT" && s.path.endsWith(`/parts/${n}`));
+  await waitFor("part 1 stored and part 2 requested", async () => (partPut(1)?.status === 200 && partPut(2) !== undefined) || first.child.exitCode !== null, 60_000);
+  expect(first.child.exitCode, first.err()).toBeNull();
   first.kill();
   await first.exited;
+  cut();
+  proxy.decide = () => ({ kind: "forward" });
   expect(readdirSync(stateDir).length).toBe(1);
 
   // Second run: resumes (parts already received are not sent again), completes, follows the job.
   const second = runCli(args, stateDir);
-  await waitFor("the resume message", async () => /resuming upload [0-9a-f-]{36}: [1-3] of 3 parts/.test(second.err()) || second.child.exitCode !== null, 60_000);
-  expect(second.err(), `first run:\n${first.err()}`).toMatch(/resuming upload [0-9a-f-]{36}: [1-3] of 3 parts/);
+  await waitFor("the resume message", async () => /resuming upload [0-9a-f-]{36}: /.test(second.err()) || second.child.exitCode !== null, 60_000);
+  expect(second.err(), `first run:\n${first.err()}`).toMatch(/resuming upload [0-9a-f-]{36}: 1 of 3 parts already received/);
 
   // Play the transcoder once the job is queued.
   let jobId = "";
