@@ -15,7 +15,7 @@ export function parseOrigins(value: string | undefined): "*" | string[] {
 }
 
 /** Headers the website's scripts may read (caching, byte ranges, the cost header of the catalog). */
-const EXPOSED = ["ETag", "Content-Length", "Content-Range", "Accept-Ranges", "X-D1-Rows-Read"];
+const EXPOSED = ["ETag", "Content-Length", "Content-Range", "Accept-Ranges", "X-D1-Rows-Read", "X-D1-Queries", "X-Cache"];
 
 export function corsFromEnv(): MiddlewareHandler<AppEnv> {
   let configured: string | undefined;

@@ -41,6 +41,10 @@ describe("answer cache", () => {
     expect([hit.status, hit.cache, hit.rows]).toEqual([200, "HIT", "0"]);
     expect(hit.text).toBe(first.text);
     expect(hit.headers.get("cache-control")).toBe("public, no-cache");
+    // With the catalog version read recently, a hit makes no D1 query at all.
+    const quiet = await call(`${A}?offset=0&limit=5`, { ...CACHED, CATALOG_VERSION_CHECK_SECONDS: "60" });
+    expect([quiet.cache, quiet.headers.get("x-d1-queries")]).toEqual(["HIT", "0"]);
+    expect(Number(first.headers.get("x-d1-queries"))).toBeGreaterThanOrEqual(2);
     const revalidated = await call(`${A}?limit=5&offset=0`, CACHED, { headers: { "If-None-Match": hit.headers.get("etag")! } });
     expect([revalidated.status, revalidated.cache, revalidated.text]).toEqual([304, "HIT", ""]);
 
