@@ -60,6 +60,8 @@ const KEPT_HEADERS = ["content-type", "etag", "cache-control", "x-d1-rows-read"]
 const REFRESH_HEADER = "x-answer-refresh";
 /** The cookie that carries the catalog version a writer produced, so its next read sees its write. */
 export const VERSION_COOKIE = "catalog_version";
+/** How long a request waits for another request's render of the same key before rendering itself. */
+const SHARED_RENDER_WAIT_MS = 3000;
 
 // Random values cannot be made at global scope in Workers: made by the first request.
 let refreshToken: string | undefined;
@@ -68,36 +70,70 @@ const token = () => (refreshToken ??= crypto.randomUUID());
 /** This isolate's own re-render of an answer (not a client, so not a view either). */
 export const isAnswerRender = (req: Request) => refreshToken !== undefined && req.headers.get(REFRESH_HEADER) === refreshToken;
 
-/** Keys being re-rendered in the background by this isolate: one refresh per hot key, not one per viewer. */
-const refreshing = new Set<string>();
+/** An answer as plain data: it can be handed from the request that rendered it to others waiting for it. */
+interface Stored {
+  status: number;
+  headers: [string, string][];
+  body: ArrayBuffer;
+}
+
+/**
+ * Renders under way in this isolate, by key: concurrent misses of a hot key (after a write, or cold)
+ * share one render, and a stale key gets one background refresh, not one per viewer.
+ */
+const inflight = new Map<string, Promise<Stored>>();
+
+function kept(from: Headers): [string, string][] {
+  return KEPT_HEADERS.flatMap((h) => {
+    const v = from.get(h);
+    return v === null ? [] : [[h, v] as [string, string]];
+  });
+}
+
+/** Runs `produce` once per key at a time, storing what `storable` accepts for fresh + stale. */
+function produceOnce(c: Context<AppEnv>, key: string, f: Freshness, produce: () => Promise<Stored>): Promise<Stored> {
+  const flight = produce()
+    .then((stored) => {
+      const keepMs = f.freshMs + f.staleMs;
+      const noStore = stored.headers.some(([h, v]) => h === "cache-control" && v.includes("no-store"));
+      if (stored.status === 200 && keepMs > 0 && !noStore) {
+        const headers = new Headers(stored.headers);
+        headers.set(STORED_AT, String(Date.now()));
+        headers.set("cache-control", `public, max-age=${Math.ceil(keepMs / 1000)}`);
+        c.executionCtx.waitUntil(caches.default.put(key, new Response(stored.body, { headers })).catch((e) => console.error("answer cache: put failed", key, e)));
+      }
+      return stored;
+    })
+    .finally(() => inflight.delete(key));
+  inflight.set(key, flight);
+  return flight;
+}
+
+/** The cached entry of `key` (HIT or STALE, refreshed in the background), another request's render, or a new one. */
+async function lookup(c: Context<AppEnv>, key: string, f: Freshness, produce: () => Promise<Stored>): Promise<{ stored: Stored; state: CacheState }> {
+  const hit = await caches.default.match(key);
+  const state = hit ? stateAt(Date.now() - Number(hit.headers.get(STORED_AT)), f) : "MISS";
+  if (hit && state !== "MISS") {
+    if (state === "STALE" && !inflight.has(key)) {
+      c.executionCtx.waitUntil(produceOnce(c, key, f, produce).catch((e) => console.error("answer cache: refresh failed", key, e)));
+    }
+    return { stored: { status: hit.status, headers: kept(hit.headers), body: await hit.arrayBuffer() }, state };
+  }
+  await hit?.body?.cancel();
+  const shared = inflight.get(key);
+  if (shared) {
+    // Another request's promise: if that request is cancelled it may never settle, so wait a bounded time.
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), SHARED_RENDER_WAIT_MS));
+    const got = await Promise.race([shared.catch(() => null), timeout]);
+    if (got) return { stored: got, state: "HIT" };
+  }
+  return { stored: await produceOnce(c, key, f, produce), state: "MISS" };
+}
 
 type Render = (req: Request, c: Context<AppEnv>) => Promise<Response>;
 
-async function renderAndStore(c: Context<AppEnv>, render: Render, key: string, f: Freshness): Promise<Response> {
-  const url = new URL(c.req.url);
-  const rendered = await render(new Request(url, { headers: { [REFRESH_HEADER]: token() } }), c);
-  const headers = new Headers();
-  for (const h of KEPT_HEADERS) {
-    const v = rendered.headers.get(h);
-    if (v !== null) headers.set(h, v);
-  }
-  const body = await rendered.arrayBuffer();
-  const keepMs = f.freshMs + f.staleMs;
-  if (rendered.status === 200 && keepMs > 0 && !headers.get("cache-control")?.includes("no-store")) {
-    const stored = new Headers(headers);
-    stored.set(STORED_AT, String(Date.now()));
-    stored.set("cache-control", `public, max-age=${Math.ceil(keepMs / 1000)}`);
-    c.executionCtx.waitUntil(caches.default.put(key, new Response(body, { headers: stored })).catch((e) => console.error("answer cache: put failed", key, e)));
-  }
-  return new Response(body, { status: rendered.status, headers });
-}
-
-function answer(c: Context<AppEnv>, from: Response, state: CacheState): Response {
-  const headers = new Headers();
-  for (const h of KEPT_HEADERS) {
-    const v = from.headers.get(h);
-    if (v !== null) headers.set(h, v);
-  }
+function answer(c: Context<AppEnv>, from: Stored, state: CacheState): Response {
+  const headers = new Headers(from.headers);
   headers.set("x-cache", state);
   if (state !== "MISS") {
     // Clients revalidate every use (lib/cache.ts says why); the Cache API's max-age is ours only.
@@ -106,11 +142,14 @@ function answer(c: Context<AppEnv>, from: Response, state: CacheState): Response
   }
   const etag = headers.get("etag");
   if (from.status === 200 && etag && etagListMatches(c.req.header("if-none-match"), etag)) {
-    for (const h of ["content-type", "content-length"]) headers.delete(h);
+    headers.delete("content-type");
     return new Response(null, { status: 304, headers });
   }
   return new Response(from.body, { status: from.status, headers });
 }
+
+const catalogKey = async (c: Context<AppEnv>, f: Freshness, url: URL) =>
+  answerKey(await catalogVersion(c.env.DB, f.versionCheckMs, Number(getCookie(c, VERSION_COOKIE)) || 0), url);
 
 /**
  * The catalog's answers, cached. `render` runs a request through the app (for misses and refreshes);
@@ -125,58 +164,28 @@ export function cachedAnswers(render: Render, ownCaching: (path: string) => bool
       return;
     }
     const f = freshnessOf(c.env);
-    const claimed = Number(getCookie(c, VERSION_COOKIE)) || 0;
-    const key = answerKey(await catalogVersion(c.env.DB, f.versionCheckMs, claimed), new URL(c.req.url));
-    const hit = await caches.default.match(key);
-    const state = hit ? stateAt(Date.now() - Number(hit.headers.get(STORED_AT)), f) : "MISS";
-    if (hit && state !== "MISS") {
-      if (state === "STALE" && !refreshing.has(key)) {
-        refreshing.add(key);
-        c.executionCtx.waitUntil(
-          renderAndStore(c, render, key, f)
-            .then((r) => r.body?.cancel())
-            .catch((e) => console.error("answer cache: refresh failed", key, e))
-            .finally(() => refreshing.delete(key)),
-        );
-      }
-      return answer(c, hit, state);
-    }
-    await hit?.body?.cancel();
-    return answer(c, await renderAndStore(c, render, key, f), "MISS");
+    const url = new URL(c.req.url);
+    const { stored, state } = await lookup(c, await catalogKey(c, f, url), f, async () => {
+      const rendered = await render(new Request(url, { headers: { [REFRESH_HEADER]: token() } }), c);
+      return { status: rendered.status, headers: kept(rendered.headers), body: await rendered.arrayBuffer() };
+    });
+    return answer(c, stored, state);
   };
 }
 
 /**
  * A value behind an answer that must not itself be cached (the random ad: a different pick on each call,
- * from candidates that are cached), under the same version and freshness as the answers. A stale value
- * is served and replaced in the background, as answers are.
+ * from candidates that are cached), under the same version and freshness as the answers.
  */
 export async function cachedValue<T>(c: Context<AppEnv>, name: string, load: () => Promise<T>): Promise<{ value: T; state: CacheState }> {
   const f = freshnessOf(c.env);
-  const key = answerKey(await catalogVersion(c.env.DB, f.versionCheckMs, Number(getCookie(c, VERSION_COOKIE)) || 0), new URL(`https://values.internal/${encodeURIComponent(name)}`));
-  const store = async () => {
-    const value = await load();
-    if (f.freshMs + f.staleMs > 0) {
-      const headers = { [STORED_AT]: String(Date.now()), "cache-control": `public, max-age=${Math.ceil((f.freshMs + f.staleMs) / 1000)}` };
-      c.executionCtx.waitUntil(caches.default.put(key, Response.json(value, { headers })).catch((e) => console.error("answer cache: put failed", key, e)));
-    }
-    return value;
-  };
-  const hit = await caches.default.match(key);
-  const state = hit ? stateAt(Date.now() - Number(hit.headers.get(STORED_AT)), f) : "MISS";
-  if (!hit || state === "MISS") {
-    await hit?.body?.cancel();
-    return { value: await store(), state: "MISS" };
-  }
-  if (state === "STALE" && !refreshing.has(key)) {
-    refreshing.add(key);
-    c.executionCtx.waitUntil(
-      store()
-        .catch((e) => console.error("answer cache: refresh failed", key, e))
-        .finally(() => refreshing.delete(key)),
-    );
-  }
-  return { value: (await hit.json()) as T, state };
+  const key = await catalogKey(c, f, new URL(`https://values.internal/${encodeURIComponent(name)}`));
+  const { stored, state } = await lookup(c, key, f, async () => ({
+    status: 200,
+    headers: [["content-type", "application/json"]],
+    body: new TextEncoder().encode(JSON.stringify(await load())).buffer as ArrayBuffer,
+  }));
+  return { value: JSON.parse(new TextDecoder().decode(stored.body)) as T, state };
 }
 
 /**

@@ -88,6 +88,15 @@ describe("answer cache", () => {
     expect((await call(path)).cache).toBe("HIT");
   });
 
+  it("renders a key once for concurrent misses", async () => {
+    await insertFilm({ title: "Herd" });
+    const path = `${A}/filter/MOVIE?order_type=UploadTime&limit=3`;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => call(path)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(answers.filter((a) => a.cache === "MISS")).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+  });
+
   it("answers each origin with its own CORS headers, whoever filled the cache", async () => {
     const vars = { ...CACHED, CORS_ORIGINS: "https://a.test,https://b.test" };
     const path = `${A}?limit=9`;
