@@ -3,7 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { Queue } from "bullmq";
 import type { z } from "zod";
 import { JobDelivery } from "../../schema/jobs";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
+import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
 import { log } from "./log";
 import { enqueue } from "./queue";
 
@@ -73,6 +73,7 @@ async function postJobs(req: IncomingMessage, res: ServerResponse, deps: IntakeD
     body,
     timestamp: header(req, TIMESTAMP_HEADER),
     signature: header(req, SIGNATURE_HEADER),
+    nonce: header(req, NONCE_HEADER),
   });
   if (!check.ok) return send(res, 401, { reason: check.reason });
 
