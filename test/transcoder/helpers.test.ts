@@ -1,12 +1,13 @@
 // The small rules around the worker: throttling, failure texts, URL renewal, retries.
 import { describe, expect, it } from "vitest";
 import type { JobUrls } from "../../schema/jobs";
-import { FfmpegError, HttpError } from "../../transcoder/src/errors";
+import { FfmpegError, ForeignUrlError, HttpError, PermanentError } from "../../transcoder/src/errors";
 import { decodeBody } from "../../transcoder/src/pull";
 import { backoffDelay, withRetry } from "../../transcoder/src/retry";
 import { JobUrlSource, contentTypeOf, expiresAtMs } from "../../transcoder/src/transfer";
 import { describeFailure, throttle } from "../../transcoder/src/worker";
 
+const EDGE = "http://edge";
 const urls = (token: string, expiresAt: number): JobUrls => ({
   source: "http://edge/api/v1/internal/objects/src?token=x",
   outputBase: "http://edge/api/v1/internal/objects/out/",
@@ -47,11 +48,15 @@ describe("JobUrlSource", () => {
 
   it("refreshes missing or nearly expired URLs, and shares one refresh among concurrent refusals", async () => {
     let refreshes = 0;
-    const src = new JobUrlSource(undefined, async () => {
-      refreshes++;
-      await new Promise((r) => setTimeout(r, 20));
-      return urls(`fresh-${refreshes}`, Date.now() + 3_600_000);
-    });
+    const src = new JobUrlSource(
+      undefined,
+      async () => {
+        refreshes++;
+        await new Promise((r) => setTimeout(r, 20));
+        return urls(`fresh-${refreshes}`, Date.now() + 3_600_000);
+      },
+      EDGE,
+    );
     expect((await src.get()).outputToken).toBe("fresh-1");
     const stale = await src.get();
     const renewed = await Promise.all([src.renew(stale), src.renew(stale), src.renew(stale)]);
@@ -60,8 +65,27 @@ describe("JobUrlSource", () => {
     expect((await src.renew(stale)).outputToken).toBe("fresh-2");
     expect(refreshes).toBe(2);
 
-    const soon = new JobUrlSource(urls("old", Date.now() + 60_000), async () => urls("new", Date.now() + 3_600_000));
+    const soon = new JobUrlSource(urls("old", Date.now() + 60_000), async () => urls("new", Date.now() + 3_600_000), EDGE);
     expect((await soon.get()).outputToken).toBe("new");
+  });
+
+  it.each([
+    ["a source on another host", { source: "http://attacker.test/api/v1/internal/objects/src?token=x" }],
+    ["a source on another port", { source: "http://edge:8080/api/v1/internal/objects/src?token=x" }],
+    ["a source over another scheme", { source: "https://edge/api/v1/internal/objects/src?token=x" }],
+    ["a source with the edge as user name", { source: "http://edge@attacker.test/src" }],
+    ["a file: source", { source: "file:///etc/passwd" }],
+    ["an output base elsewhere", { outputBase: "http://169.254.169.254/latest/" }],
+    ["an output base that is no directory", { outputBase: "http://edge/api/v1/internal/objects/out" }],
+  ])("refuses %s, as delivered or as refreshed (ForeignUrlError, permanent)", async (_, over) => {
+    const bad = { ...urls("t", Date.now() + 3_600_000), ...over };
+    const delivered = new JobUrlSource(bad, async () => urls("fresh", Date.now() + 3_600_000), EDGE);
+    await expect(delivered.get()).rejects.toThrow(ForeignUrlError);
+    const refreshed = new JobUrlSource(undefined, async () => bad, EDGE);
+    const e = await refreshed.get().catch((err: Error) => err);
+    expect(e).toBeInstanceOf(ForeignUrlError);
+    expect(e).toBeInstanceOf(PermanentError);
+    expect((e as Error).message).toMatch(/EDGE_URL|directory/);
   });
 });
 

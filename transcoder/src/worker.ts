@@ -175,14 +175,18 @@ export class TranscodeWorker {
     report: (p: number) => void,
   ): Promise<CompleteCallback> {
     const cfg = this.cfg;
-    const urls = new JobUrlSource(data.urls, () => {
-      log.info(`job ${data.jobId}: fetching fresh URLs from the edge`);
-      return this.edge.refreshUrls(data.jobId, signal);
-    });
+    const urls = new JobUrlSource(
+      data.urls,
+      () => {
+        log.info(`job ${data.jobId}: fetching fresh URLs from the edge`);
+        return this.edge.refreshUrls(data.jobId, signal);
+      },
+      new URL(cfg.EDGE_URL).origin,
+    );
     report(0);
 
     const source = path.join(dir, "source");
-    const bytes = await downloadSource(urls, source, { tries: cfg.HTTP_RETRIES, signal });
+    const bytes = await downloadSource(urls, source, { tries: cfg.HTTP_RETRIES, signal, maxBytes: cfg.MAX_SOURCE_BYTES });
     report(DOWNLOAD_END);
 
     const out = path.join(dir, "out");
