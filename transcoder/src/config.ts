@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_LADDER, type Rung, parseLadder } from "./ladder";
+import { DEFAULT_SOURCE_LIMITS as LIMITS } from "./probe";
 
 const int = (def: number, min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
@@ -54,12 +55,13 @@ const Env = z.object({
   SILENT_AUDIO: bool(true),
 
   // Caps on what a source may cost us; a source over one fails for good (no retries).
-  MAX_SOURCE_BYTES: int(10 * 1024 ** 3, 1),
+  MAX_SOURCE_BYTES: int(LIMITS.maxSourceBytes, 1),
   /** Of the video stream as its packets measure it, not as the container claims. */
-  MAX_DURATION_SECONDS: int(6 * 60 * 60, 1),
+  MAX_DURATION_SECONDS: int(LIMITS.maxDurationSeconds, 1),
   /** Width × height of a frame, at every point of the stream (the decoder enforces it too). */
-  MAX_FRAME_PIXELS: int(4096 * 4096, 64),
-  MAX_FRAME_RATE: int(120, 1, 1000),
+  MAX_FRAME_PIXELS: int(LIMITS.maxFramePixels, 64),
+  /** Packets per second of the video stream, measured. */
+  MAX_FRAME_RATE: int(LIMITS.maxFrameRate, 1, 1000),
   POSTER_AT: z.coerce.number().min(0).max(0.95).default(0.1),
   POSTER_HEIGHT: int(720, 64, 2160),
 
