@@ -26,6 +26,12 @@ export function transcodeSettings(cfg: Config): TranscodeSettings {
     silentAudio: cfg.SILENT_AUDIO,
     posterAt: cfg.POSTER_AT,
     posterHeight: cfg.POSTER_HEIGHT,
+    limits: {
+      maxSourceBytes: cfg.MAX_SOURCE_BYTES,
+      maxDurationSeconds: cfg.MAX_DURATION_SECONDS,
+      maxFramePixels: cfg.MAX_FRAME_PIXELS,
+      maxFrameRate: cfg.MAX_FRAME_RATE,
+    },
   };
 }
 
