@@ -1,10 +1,14 @@
 // The small rules around the worker: throttling, failure texts, URL renewal, retries.
-import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { type Server, createServer } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobUrls } from "../../schema/jobs";
-import { FfmpegError, ForeignUrlError, HttpError, PermanentError } from "../../transcoder/src/errors";
+import { FfmpegError, ForeignUrlError, HttpError, PermanentError, SourceLimitError } from "../../transcoder/src/errors";
 import { decodeBody } from "../../transcoder/src/pull";
 import { backoffDelay, withRetry } from "../../transcoder/src/retry";
-import { JobUrlSource, contentTypeOf, expiresAtMs } from "../../transcoder/src/transfer";
+import { JobUrlSource, contentTypeOf, downloadSource, expiresAtMs } from "../../transcoder/src/transfer";
 import { describeFailure, throttle } from "../../transcoder/src/worker";
 
 const EDGE = "http://edge";
@@ -86,6 +90,64 @@ describe("JobUrlSource", () => {
     expect(e).toBeInstanceOf(ForeignUrlError);
     expect(e).toBeInstanceOf(PermanentError);
     expect((e as Error).message).toMatch(/EDGE_URL|directory/);
+  });
+});
+
+describe("downloadSource against a hostile server at the edge's origin", () => {
+  // Plain HTTP faults the real edge never makes (no length, a redirect): what a man in the middle
+  // or a misconfigured proxy in front of the edge could answer.
+  let server: Server;
+  let origin = "";
+  const seen: string[] = [];
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "download-"));
+    server = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      if (req.url?.startsWith("/chunked")) {
+        // No Content-Length: the cap can only be kept by counting.
+        res.writeHead(200, { "content-type": "video/mp4" });
+        const chunk = Buffer.alloc(16 * 1024, 7);
+        let sent = 0;
+        const more = () => {
+          while (sent < 64 && res.write(chunk)) sent++;
+          if (sent < 64) res.once("drain", more);
+          else res.end();
+        };
+        more();
+      } else if (req.url?.startsWith("/redirect")) {
+        res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data" }).end();
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const at = (p: string): JobUrls => ({ source: `${origin}${p}`, outputBase: `${origin}/out/`, outputToken: "t", expiresAt: Date.now() + 3_600_000 });
+  const never = async (): Promise<JobUrls> => {
+    throw new Error("no refresh expected");
+  };
+
+  it("counts the bytes of a source sent without a length, stops past MAX_SOURCE_BYTES and leaves no file", async () => {
+    const dest = path.join(dir, "source");
+    const e = await downloadSource(new JobUrlSource(at("/chunked"), never, origin), dest, { tries: 3, maxBytes: 100_000 }).catch((err: Error) => err);
+    expect(e).toBeInstanceOf(SourceLimitError);
+    expect((e as Error).message).toMatch(/MAX_SOURCE_BYTES \(100000 bytes\): more than 100000 bytes arrived/);
+    expect(existsSync(dest)).toBe(false);
+    // Permanent: one request, no retries.
+    expect(seen.filter((u) => u === "/chunked")).toHaveLength(1);
+    expect(await downloadSource(new JobUrlSource(at("/chunked"), never, origin), dest, { tries: 1, maxBytes: 2_000_000 })).toBe(64 * 16 * 1024);
+  });
+
+  it("does not follow a redirect (ForeignUrlError, one request)", async () => {
+    const e = await downloadSource(new JobUrlSource(at("/redirect"), never, origin), path.join(dir, "r"), { tries: 3 }).catch((err: Error) => err);
+    expect(e).toBeInstanceOf(ForeignUrlError);
+    expect((e as Error).message).toMatch(/redirect \(302\).*not followed/);
+    expect(seen.filter((u) => u === "/redirect")).toHaveLength(1);
   });
 });
 
