@@ -109,8 +109,13 @@ describe("downloadSource against a hostile server at the edge's origin", () => {
         res.writeHead(200, { "content-type": "video/mp4" });
         const chunk = Buffer.alloc(16 * 1024, 7);
         let sent = 0;
+        res.on("error", () => {});
         const more = () => {
-          while (sent < 64 && res.write(chunk)) sent++;
+          let room = true;
+          while (sent < 64 && room) {
+            sent++;
+            room = res.write(chunk);
+          }
           if (sent < 64) res.once("drain", more);
           else res.end();
         };
