@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobUrls } from "../../schema/jobs";
+import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
+import { EdgeClient } from "../../transcoder/src/edge-client";
 import { FfmpegError, ForeignUrlError, HttpError, PermanentError, SourceLimitError } from "../../transcoder/src/errors";
 import { decodeBody } from "../../transcoder/src/pull";
 import { backoffDelay, withRetry } from "../../transcoder/src/retry";
@@ -153,6 +155,46 @@ describe("downloadSource against a hostile server at the edge's origin", () => {
     expect(e).toBeInstanceOf(ForeignUrlError);
     expect((e as Error).message).toMatch(/redirect \(302\).*not followed/);
     expect(seen.filter((u) => u === "/redirect")).toHaveLength(1);
+  });
+});
+
+describe("EdgeClient's signed calls", () => {
+  it("carry a fresh nonce each, bound into a signature the edge's verifyRequest accepts", async () => {
+    // Records what arrives on the wire; the edge's own handling of these calls is tested in test/edge.
+    const got: { path: string; body: string; headers: Record<string, string | string[] | undefined> }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c));
+      req.on("end", () => {
+        got.push({ path: req.url ?? "", body, headers: req.headers });
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const client = new EdgeClient(`http://127.0.0.1:${(server.address() as { port: number }).port}`, "edge-secret");
+      const id = "6f1c2b8e-0d7a-4c3e-9b52-5a0e4f7d1c11";
+      expect(await client.progress(id, { progress: 0.5 })).toBe("sent");
+      expect(await client.fail(id, { error: "x", retryable: false })).toBe(true);
+      expect(got).toHaveLength(2);
+      const nonces = new Set<string>();
+      for (const r of got) {
+        const one = (n: string) => r.headers[n] as string | undefined;
+        const check = await verifyRequest("edge-secret", {
+          method: "POST",
+          path: r.path,
+          body: r.body,
+          timestamp: one(TIMESTAMP_HEADER),
+          signature: one(SIGNATURE_HEADER),
+          nonce: one(NONCE_HEADER),
+        });
+        expect(check).toEqual({ ok: true, nonce: one(NONCE_HEADER) });
+        nonces.add(one(NONCE_HEADER)!);
+      }
+      expect(nonces.size).toBe(2);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
 
