@@ -124,6 +124,24 @@ describe("caps (SourceLimitError: the job fails for good)", () => {
     expect((await probeSource(file, undefined, limits({ maxFramePixels: 320 * 240 }))).width).toBe(320);
   });
 
+  it("stops a stream whose frames grow past the cap mid-way (the probe saw only the first size)", async () => {
+    const parts = ["160x120", "640x480"].map((size, i) => {
+      const file = path.join(tmp.dir, `grow-${i}.ts`);
+      ffmpegMake(["-f", "lavfi", "-i", `testsrc=size=${size}:rate=10:duration=2`, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-f", "mpegts", file]);
+      return file;
+    });
+    const list = path.join(tmp.dir, "grow.txt");
+    writeFileSync(list, parts.map((f) => `file '${f}'\n`).join(""));
+    const file = path.join(tmp.dir, "grow.ts");
+    ffmpegMake(["-f", "concat", "-safe", "0", "-i", list, "-c", "copy", file]);
+
+    const cap = limits({ maxFramePixels: 20_000 });
+    expect((await probeSource(file, undefined, cap)).width).toBe(160);
+    const e = await refusal(transcodeToHls({ input: file, outputDir: path.join(tmp.dir, `out-${++n}`), settings: { ...settings, limits: cap } }));
+    expect(e).toBeInstanceOf(SourceLimitError);
+    expect(e.message).toMatch(/a frame of the source is larger than MAX_FRAME_PIXELS \(20000\) allows/);
+  });
+
   it("refuses a frame rate over MAX_FRAME_RATE, measured from the stream", async () => {
     const file = makeClip(tmp.dir, "sixty", { seconds: 1, width: 160, height: 120, fps: 60, audio: false });
     const e = await refusal(probeSource(file, undefined, limits({ maxFrameRate: 30 })));

@@ -169,6 +169,8 @@ export async function transcodeToHls(p: {
   try {
     const r = await runFfmpeg(inv, {
       signal: p.signal,
+      // ffmpeg only warns and drops the frames: a stream that grew past the cap must fail instead.
+      failOn: OVER_MAX_PIXELS,
       onProgress: (t) => p.onProgress?.(Math.min(1, Math.max(0, t / source.duration))),
     });
     warnings = r.stderrTail;

@@ -156,6 +156,11 @@ export interface RunOptions {
   onProgress?: (outSeconds: number) => void;
   /** How many of the last stderr lines to keep for error reports. */
   stderrLines?: number;
+  /**
+   * A stderr line that means the run is lost though ffmpeg would go on (it treats decode errors
+   * as warnings): ffmpeg is killed and the run fails with that line in its stderr tail.
+   */
+  failOn?: RegExp;
 }
 
 export class FfmpegRunFailed extends Error {
@@ -213,18 +218,25 @@ export function runFfmpeg(inv: FfmpegInvocation, opts: RunOptions = {}): Promise
         }
       });
     });
+    let fatal: string | null = null;
     cmd.on("stderr", (line: string) => {
       tail.push(line);
       if (tail.length > keep) tail.shift();
+      if (fatal === null && opts.failOn?.test(line)) {
+        fatal = line;
+        cmd.kill("SIGKILL");
+      }
     });
     cmd.on("error", (err: Error) => {
       done();
       if (opts.signal?.aborted) return reject(abortReason(opts.signal));
-      reject(new FfmpegRunFailed(firstLine(err.message), tail.join("\n")));
+      if (fatal !== null && !tail.includes(fatal)) tail.push(fatal);
+      reject(new FfmpegRunFailed(fatal ?? firstLine(err.message), tail.join("\n")));
     });
     cmd.on("end", () => {
       done();
       if (opts.signal?.aborted) return reject(abortReason(opts.signal));
+      if (fatal !== null) return reject(new FfmpegRunFailed(fatal, tail.join("\n")));
       resolve({ stderrTail: tail.join("\n") });
     });
     cmd.run();
