@@ -38,8 +38,9 @@ export function checkJobUrls(urls: JobUrls, origin: string): JobUrls {
 }
 
 /**
- * The job's current signed URLs, only ever at the edge's origin (checked on each set it gets). Refreshes when they are about to expire or when the edge refused
- * one (403); concurrent uploads that hit a 403 together share one refresh.
+ * The job's current signed URLs, only ever at the edge's origin (each set is checked, delivered or
+ * refreshed). Refreshes when they are about to expire or when the edge refused one (403);
+ * concurrent uploads that hit a 403 together share one refresh.
  */
 export class JobUrlSource {
   private refreshing: Promise<JobUrls> | null = null;
