@@ -57,7 +57,7 @@ function fresh(name: string): string {
 }
 
 const ladderCommand = (dir: string, only = rungs): FfmpegInvocation =>
-  buildHlsCommand({ input: source, outputDir: dir, rungs: only, source: info, segmentSeconds: SEGMENT, preset: PRESET, silentAudio: true });
+  buildHlsCommand({ input: source, inputFormat: info.demuxer!, outputDir: dir, rungs: only, source: info, segmentSeconds: SEGMENT, preset: PRESET, silentAudio: true });
 
 /** The argv as it is, spawned directly: the baseline. */
 function byHand(inv: FfmpegInvocation): Promise<void> {

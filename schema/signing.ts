@@ -115,37 +115,72 @@ export async function verifyGrant(
 
 export const SIGNATURE_HEADER = "x-signature";
 export const TIMESTAMP_HEADER = "x-signature-timestamp";
+/**
+ * A random value per request, signed with it: a receiver that remembers the nonces it saw within
+ * MAX_SKEW_MS can refuse a replay (the timestamp alone leaves a 5-minute window).
+ */
+export const NONCE_HEADER = "x-signature-nonce";
 /** Signed requests older (or further in the future) than this are refused: replay protection. */
 export const MAX_SKEW_MS = 5 * 60 * 1000;
 
-function requestMessage(ts: string, method: string, path: string, body: string): string {
-  return `req.${ts}.${method.toUpperCase()}.${path}.${body}`;
+const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** 128 random bits, base64url. */
+export function newNonce(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-/** Headers for a signed request; `path` is the URL's pathname. */
+function requestMessage(ts: string, nonce: string | null, method: string, path: string, body: string): string {
+  // Another prefix with a nonce: a signature made without one can never verify as one made with one.
+  return nonce === null
+    ? `req.${ts}.${method.toUpperCase()}.${path}.${body}`
+    : `req2.${ts}.${nonce}.${method.toUpperCase()}.${path}.${body}`;
+}
+
+/**
+ * Headers for a signed request; `path` is the URL's pathname. Every request gets a fresh nonce
+ * unless `nonce` is null (the form older receivers knew; kept for tests of them).
+ */
 export async function signRequest(
   secret: string,
   method: string,
   path: string,
   body: string,
   now = Date.now(),
+  nonce: string | null = newNonce(),
 ): Promise<Record<string, string>> {
   const ts = String(now);
-  return {
+  const headers: Record<string, string> = {
     [TIMESTAMP_HEADER]: ts,
-    [SIGNATURE_HEADER]: hex(await hmac(secret, requestMessage(ts, method, path, body))),
+    [SIGNATURE_HEADER]: hex(await hmac(secret, requestMessage(ts, nonce, method, path, body))),
   };
+  if (nonce !== null) headers[NONCE_HEADER] = nonce;
+  return headers;
 }
 
+export type RequestCheck =
+  /** `nonce`: the signed nonce, when the request carried one (for the receiver to remember). */
+  { ok: true; nonce?: string } | { ok: false; reason: string };
+
+/** A request without a nonce still verifies (older senders); one with a nonce verifies only with it. */
 export async function verifyRequest(
   secret: string,
-  req: { method: string; path: string; body: string; timestamp: string | null | undefined; signature: string | null | undefined },
+  req: {
+    method: string;
+    path: string;
+    body: string;
+    timestamp: string | null | undefined;
+    signature: string | null | undefined;
+    nonce?: string | null | undefined;
+  },
   now = Date.now(),
-): Promise<{ ok: true } | { ok: false; reason: string }> {
+): Promise<RequestCheck> {
   if (!req.timestamp || !req.signature) return { ok: false, reason: "missing signature" };
   const ts = Number(req.timestamp);
   if (!Number.isSafeInteger(ts) || Math.abs(now - ts) > MAX_SKEW_MS) return { ok: false, reason: "stale or invalid timestamp" };
-  const want = hex(await hmac(secret, requestMessage(req.timestamp, req.method, req.path, req.body)));
+  const nonce = req.nonce === undefined || req.nonce === null ? null : req.nonce;
+  if (nonce !== null && !NONCE.test(nonce)) return { ok: false, reason: "malformed nonce" };
+  const want = hex(await hmac(secret, requestMessage(req.timestamp, nonce, req.method, req.path, req.body)));
   if (!timingSafeEqualText(want, req.signature.toLowerCase())) return { ok: false, reason: "bad signature" };
-  return { ok: true };
+  return nonce === null ? { ok: true } : { ok: true, nonce };
 }

@@ -4,7 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { JobId } from "../../schema/ids";
 import { CompleteCallback, FailCallback, JobUrls, ProgressCallback } from "../../schema/jobs";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
+import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
 import { mintJobUrls } from "../bridge/urls";
 import type { AppEnv } from "../env";
 import { resourceApp } from "../lib/openapi";
@@ -23,13 +23,18 @@ const signed = createMiddleware<AppEnv>(async (c, next) => {
     body: await c.req.text(),
     timestamp: c.req.header(TIMESTAMP_HEADER),
     signature: c.req.header(SIGNATURE_HEADER),
+    nonce: c.req.header(NONCE_HEADER),
   });
   if (!check.ok) return c.json({ reason: check.reason }, check.reason === "missing signature" ? 401 : 403);
   await next();
 });
 
 const Params = z.object({ id: JobId });
-const signedHeaders = z.object({ [SIGNATURE_HEADER]: z.string().optional(), [TIMESTAMP_HEADER]: z.string().optional() });
+const signedHeaders = z.object({
+  [SIGNATURE_HEADER]: z.string().optional(),
+  [TIMESTAMP_HEADER]: z.string().optional(),
+  [NONCE_HEADER]: z.string().optional(),
+});
 
 const callback = <T extends z.ZodType>(what: "progress" | "complete" | "fail", schema: T, summary: string) =>
   createRoute({

@@ -72,7 +72,9 @@ export async function startTranscoder(group, cfg, signingSecret) {
     cwd: cfg.root,
     env: {
       ...process.env,
-      EDGE_URL: cfg.edgeUrl,
+      // The job URLs the edge signs are at PUBLIC_BASE_URL, and the transcoder follows only URLs at
+      // EDGE_URL's origin: the two must be the same.
+      EDGE_URL: cfg.publicBaseUrl,
       SIGNING_SECRET: signingSecret,
       REDIS_URL: cfg.redisUrl,
       INTAKE_PORT: String(cfg.intakePort),

@@ -66,3 +66,25 @@ export function makeCorruptClip(dir: string, name = "corrupt"): string {
   rmSync(good);
   return file;
 }
+
+/**
+ * A real `seconds`-long video-only Matroska whose Segment Duration claims `claimSeconds`: what
+ * ffprobe reports as the file's duration (the container's word), though the stream holds far less.
+ */
+export function makeLyingClip(dir: string, name: string, o: { seconds: number; claimSeconds: number; width?: number; height?: number }): string {
+  const honest = makeClip(dir, `${name}.honest`, { seconds: o.seconds, width: o.width ?? 160, height: o.height ?? 120, fps: 10, audio: false, ext: ".mkv" });
+  const bytes = readFileSync(honest);
+  // EBML element 0x4489 (Duration) with an 8-byte float, in TimecodeScale units (ms by default).
+  const at = bytes.indexOf(Buffer.from([0x44, 0x89, 0x88]));
+  if (at < 0) throw new Error("no 8-byte Duration element in the Matroska file");
+  bytes.writeDoubleBE(o.claimSeconds * 1000, at + 3);
+  const file = path.join(dir, `${name}.mkv`);
+  writeFileSync(file, bytes);
+  rmSync(honest);
+  return file;
+}
+
+/** Runs ffmpeg with these arguments (after -y); for media the options above cannot describe. */
+export function ffmpegMake(args: string[]): void {
+  run(args);
+}

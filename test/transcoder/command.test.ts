@@ -22,6 +22,7 @@ function opt(args: string[], name: string): string | undefined {
 describe("buildHlsCommand", () => {
   const base = {
     input: "/tmp/job/source",
+    inputFormat: "mov",
     outputDir: "/tmp/job/out",
     rungs,
     source: { hasAudio: true, duration: 4, fps: 25 },
@@ -45,7 +46,7 @@ describe("buildHlsCommand", () => {
     expect(opt(args, "-hls_segment_filename")).toBe("/tmp/job/out/%v/seg_%05d.ts");
     expect(inv.output).toBe("/tmp/job/out/%v/index.m3u8");
     expect(args.at(-1)).toBe(inv.output);
-    expect(opt(args, "-f")).toBe("hls");
+    expect(args[args.lastIndexOf("-f") + 1]).toBe("hls");
     expect(opt(args, "-hls_playlist_type")).toBe("vod");
     expect(opt(args, "-c:v")).toBe("libx264");
     expect(opt(args, "-c:a")).toBe("aac");
@@ -80,6 +81,24 @@ describe("buildHlsCommand", () => {
     expect(opt(args, "-filter_complex")).toContain("[0:v:0]scale=640:360");
   });
 
+  it("forces the probed demuxer, opens local files only, caps the decoder's frame size", () => {
+    const inv = buildHlsCommand({ ...base, inputFormat: "matroska", maxPixels: 2_000_000 });
+    const input = inv.inputs[0]!.options;
+    expect(opt(input, "-f")).toBe("matroska");
+    expect(opt(input, "-protocol_whitelist")).toBe("file,pipe");
+    expect(opt(input, "-max_pixels")).toBe("2000000");
+    // Input options: before the one -i.
+    const args = toArgv(inv);
+    expect(args.indexOf("-protocol_whitelist")).toBeLessThan(args.indexOf("-i"));
+    expect(args.indexOf("-f")).toBeLessThan(args.indexOf("-i"));
+  });
+
+  it("ends every output at the source's duration (the video stream's, as probe measures it)", () => {
+    const args = toArgv(buildHlsCommand({ ...base, source: { hasAudio: true, duration: 2.0404 } }));
+    expect(opt(args, "-t")).toBe("2.04");
+    expect(args.indexOf("-t")).toBeGreaterThan(args.indexOf("-i"));
+  });
+
   it("reports progress on stdout and keeps stdin closed", () => {
     const args = toArgv(buildHlsCommand(base));
     expect(opt(args, "-progress")).toBe("pipe:1");
@@ -90,12 +109,14 @@ describe("buildHlsCommand", () => {
 
 describe("buildPosterCommand", () => {
   it("seeks before decoding and writes one JPEG frame", () => {
-    const args = toArgv(buildPosterCommand({ input: "/in", output: "/out/poster.jpg", at: 12.3456, width: 1280, height: 720 }));
+    const args = toArgv(buildPosterCommand({ input: "/in", inputFormat: "matroska", output: "/out/poster.jpg", at: 12.3456, width: 1280, height: 720 }));
     expect(args.indexOf("-ss")).toBeLessThan(args.indexOf("-i"));
     expect(opt(args, "-ss")).toBe("12.346");
     expect(opt(args, "-frames:v")).toBe("1");
     expect(opt(args, "-vf")).toBe("scale=1280:720,setsar=1");
     expect(args.at(-1)).toBe("/out/poster.jpg");
+    expect(opt(args, "-f")).toBe("matroska");
+    expect(opt(args, "-protocol_whitelist")).toBe("file,pipe");
   });
 });
 

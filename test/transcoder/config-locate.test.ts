@@ -38,9 +38,51 @@ describe("loadConfig", () => {
     [{ SIGNING_SECRET: "s", LADDER: "720p" }, "LADDER"],
     [{ SIGNING_SECRET: "s", BRIDGE: "pull" }, "CF_ACCOUNT_ID, CF_QUEUE_ID, CF_API_TOKEN"],
     [{ SIGNING_SECRET: "s", X264_PRESET: "turbo" }, "X264_PRESET"],
+    [{ SIGNING_SECRET: "s", MAX_SOURCE_BYTES: "0" }, "MAX_SOURCE_BYTES"],
+    [{ SIGNING_SECRET: "s", MAX_DURATION_SECONDS: "-1" }, "MAX_DURATION_SECONDS"],
+    [{ SIGNING_SECRET: "s", MAX_FRAME_PIXELS: "lots" }, "MAX_FRAME_PIXELS"],
+    [{ SIGNING_SECRET: "s", MAX_FRAME_RATE: "5000" }, "MAX_FRAME_RATE"],
+    [{ SIGNING_SECRET: "s", EDGE_URL: "ftp://edge.example.com" }, "EDGE_URL"],
+    [{ SIGNING_SECRET: "s", ALLOW_INSECURE_EDGE: "maybe" }, "ALLOW_INSECURE_EDGE"],
   ])("refuses %j naming the variable", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it("has caps on sources, from the environment", () => {
+    expect(loadConfig({ SIGNING_SECRET: "s" })).toMatchObject({
+      MAX_SOURCE_BYTES: 10 * 1024 ** 3,
+      MAX_DURATION_SECONDS: 6 * 3600,
+      MAX_FRAME_PIXELS: 4096 * 4096,
+      MAX_FRAME_RATE: 120,
+    });
+    const cfg = loadConfig({ SIGNING_SECRET: "s", MAX_SOURCE_BYTES: "1000", MAX_DURATION_SECONDS: "60", MAX_FRAME_PIXELS: "921600", MAX_FRAME_RATE: "30" });
+    expect(cfg).toMatchObject({ MAX_SOURCE_BYTES: 1000, MAX_DURATION_SECONDS: 60, MAX_FRAME_PIXELS: 921_600, MAX_FRAME_RATE: 30 });
+  });
+
+  it.each(["http://10.0.0.5:8787", "http://edge.example.com", "http://127.0.0.1.attacker.test", "http://[::2]:8787"])(
+    "refuses a plain-http EDGE_URL off this machine (%s) with a message saying what to do",
+    (url) => {
+      const e = (() => {
+        try {
+          loadConfig({ SIGNING_SECRET: "s", EDGE_URL: url });
+        } catch (err) {
+          return err as Error;
+        }
+      })();
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e?.message).toMatch(/EDGE_URL .* is plain http to another machine/);
+      expect(e?.message).toMatch(/ALLOW_INSECURE_EDGE=true/);
+    },
+  );
+
+  it.each(["https://edge.example.com", "http://127.0.0.1:8787", "http://127.8.9.10", "http://localhost:8787", "http://[::1]:8787"])(
+    "accepts %s as EDGE_URL",
+    (url) => expect(loadConfig({ SIGNING_SECRET: "s", EDGE_URL: url }).EDGE_URL).toBe(url),
+  );
+
+  it("accepts plain http to another machine when ALLOW_INSECURE_EDGE=true", () => {
+    expect(loadConfig({ SIGNING_SECRET: "s", EDGE_URL: "http://10.0.0.5:8787", ALLOW_INSECURE_EDGE: "true" }).ALLOW_INSECURE_EDGE).toBe(true);
   });
 });
 

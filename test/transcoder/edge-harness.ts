@@ -3,12 +3,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { type Socket, connect, createServer as createNetServer } from "node:net";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { Miniflare } from "miniflare";
 import { signGrant } from "../../schema/signing";
 import { redisOptions } from "../../transcoder/src/queue";
+import { type HostileProxy, startHostileProxy } from "../support/hostile-proxy";
 import { freePort, waitFor } from "../support/ports";
 import { type RedisServer, startRedis } from "../support/redis";
 import { type DevEdge, ROOT, TEST_ADMIN_TOKEN, TEST_SIGNING_SECRET, startEdge } from "../support/wrangler-dev";
@@ -23,20 +23,28 @@ export interface Harness {
   intakeUrl: string;
   /** BullMQ's view of the queue, for assertions. */
   queue: Queue;
+  /**
+   * With `startHarness({ edgeProxy: true })`: the one way transcoders reach the edge (their
+   * EDGE_URL and the edge's PUBLIC_BASE_URL, which must share an origin), for a test to cut.
+   */
+  edgeProxy?: HostileProxy;
   stop(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(opts: { edgeProxy?: boolean } = {}): Promise<Harness> {
   const redis = await startRedis();
   const intakePort = await freePort();
   const intakeUrl = `http://127.0.0.1:${intakePort}`;
+  const edgeProxy = opts.edgeProxy ? await startHostileProxy() : undefined;
   let edge: DevEdge;
   try {
-    edge = await startEdge({ vars: { TRANSCODER_URL: intakeUrl } });
+    edge = await startEdge({ vars: { TRANSCODER_URL: intakeUrl, ...(edgeProxy ? { PUBLIC_BASE_URL: edgeProxy.url } : {}) } });
   } catch (e) {
+    await edgeProxy?.close();
     await redis.stop();
     throw e;
   }
+  if (edgeProxy) edgeProxy.target = edge.url;
   const queue = new Queue(QUEUE_NAME, { connection: redisOptions(redis.url) });
   return {
     edge,
@@ -44,9 +52,11 @@ export async function startHarness(): Promise<Harness> {
     intakePort,
     intakeUrl,
     queue,
+    edgeProxy,
     async stop() {
       await queue.close().catch(() => {});
       await edge.stop();
+      await edgeProxy?.close();
       await redis.stop();
     },
   };
@@ -75,7 +85,7 @@ export async function spawnTranscoder(h: Harness, env: Record<string, string> = 
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
-      EDGE_URL: h.edge.url,
+      EDGE_URL: h.edgeProxy?.url ?? h.edge.url,
       SIGNING_SECRET: TEST_SIGNING_SECRET,
       REDIS_URL: h.redis.url,
       QUEUE_NAME,
@@ -264,42 +274,4 @@ export function ffmpegProcesses(needle: string): number[] {
     }
   }
   return pids;
-}
-
-export interface FlakyLink {
-  /** Base URL that reaches the edge through the link. */
-  url: string;
-  /** While down, every connection is cut at once (an edge outage, as the transcoder sees it). */
-  setDown(down: boolean): void;
-  close(): Promise<void>;
-}
-
-/** A TCP forwarder to the edge that can be cut: a network outage between transcoder and edge. */
-export async function flakyLinkTo(h: Harness): Promise<FlakyLink> {
-  let down = true;
-  const sockets = new Set<Socket>();
-  const server = createNetServer((client) => {
-    if (down) return client.destroy();
-    const upstream = connect(h.edge.port, "127.0.0.1");
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("close", () => sockets.delete(s));
-      s.on("error", () => {});
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${port}`,
-    setDown(d) {
-      down = d;
-      if (d) for (const s of sockets) s.destroy();
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }

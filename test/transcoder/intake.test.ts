@@ -89,6 +89,7 @@ describe("POST /jobs", () => {
     ["a stale timestamp", async (b: string) => signRequest(SECRET, "POST", "/jobs", b, Date.now() - 10 * 60 * 1000)],
     ["a signature of another path", async (b: string) => signRequest(SECRET, "POST", "/other", b)],
     ["a signature of another body", async () => signRequest(SECRET, "POST", "/jobs", "{}")],
+    ["a signature whose nonce was swapped", async (b: string) => ({ ...(await signRequest(SECRET, "POST", "/jobs", b)), "x-signature-nonce": "AAAAAAAAAAAAAAAAAAAAAA" })],
   ])("refuses %s with 401 {reason} and queues nothing", async (_, headers) => {
     const before = await total();
     const body = JSON.stringify(delivery());
@@ -96,6 +97,15 @@ describe("POST /jobs", () => {
     expect(r.status).toBe(401);
     expect(typeof r.body.reason).toBe("string");
     expect(await total()).toBe(before);
+  });
+
+  it("takes a delivery signed with a nonce (every signRequest) and one signed without (an older edge)", async () => {
+    const a = JSON.stringify(delivery());
+    const withNonce = await signRequest(SECRET, "POST", "/jobs", a);
+    expect(withNonce["x-signature-nonce"]).toBeTruthy();
+    expect((await post(a, withNonce)).status).toBe(202);
+    const b = JSON.stringify(delivery());
+    expect((await post(b, await signRequest(SECRET, "POST", "/jobs", b, Date.now(), null))).status).toBe(202);
   });
 
   it.each([
@@ -130,11 +140,32 @@ describe("POST /jobs", () => {
   });
 });
 
+/** GET /healthz, signed as an operator's tool would (SIGNING_SECRET), or with the given headers. */
+async function health(headers?: Record<string, string>) {
+  const h = headers ?? (await signRequest(SECRET, "GET", "/healthz", ""));
+  const res = await fetch(`${t.intakeUrl}/healthz`, { headers: h });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
 describe("GET /healthz and Redis outages", () => {
-  it("reports Redis and the ffmpeg found", async () => {
-    const res = await fetch(`${t.intakeUrl}/healthz`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, redis: "ok", ffmpeg: { path: "/usr/bin/ffmpeg", from: "system" }, bridge: "push" });
+  it("reports Redis and the ffmpeg found to a signed caller", async () => {
+    const r = await health();
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ ok: true, redis: "ok", ffmpeg: { path: "/usr/bin/ffmpeg", from: "system" }, bridge: "push" });
+  });
+
+  it.each([
+    ["no signature", async () => ({})],
+    ["a forged signature", () => signRequest("wrong-secret", "GET", "/healthz", "")],
+    ["a stale signature", () => signRequest(SECRET, "GET", "/healthz", "", Date.now() - 10 * 60 * 1000)],
+    ["a signature of POST /jobs", () => signRequest(SECRET, "POST", "/jobs", "")],
+    ["a signature with its nonce swapped", async () => ({ ...(await signRequest(SECRET, "GET", "/healthz", "")), "x-signature-nonce": "AAAAAAAAAAAAAAAAAAAAAA" })],
+  ])("tells a caller with %s only {ok}: no ffmpeg path or version, no Redis state", async (_, headers) => {
+    const r = await health(await headers());
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ ok: true });
+    const head = await fetch(`${t.intakeUrl}/healthz`, { method: "HEAD" });
+    expect(head.status).toBe(200);
   });
 
   it("answers 503 while Redis is down (so the bridge retries), and queued jobs survive a Redis restart", async () => {
@@ -142,9 +173,10 @@ describe("GET /healthz and Redis outages", () => {
     expect((await post(JSON.stringify(kept))).status).toBe(202);
 
     await redis.shutdown();
-    const health = await fetch(`${t.intakeUrl}/healthz`);
-    expect(health.status).toBe(503);
-    expect(((await health.json()) as { redis: string }).redis).toMatch(/^error/);
+    const down = await health();
+    expect(down.status).toBe(503);
+    expect(down.body.redis).toMatch(/^error/);
+    expect(await health({})).toEqual({ status: 503, body: { ok: false } });
     const refused = await post(JSON.stringify(delivery()));
     expect(refused.status).toBe(503);
     expect(refused.body.reason).toMatch(/unavailable/);

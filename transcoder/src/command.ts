@@ -12,6 +12,10 @@ export interface FfmpegInvocation {
 
 export interface HlsCommandInput {
   input: string;
+  /** The demuxer the probe found (from the allow-list in probe.ts); never guessed again by ffmpeg. */
+  inputFormat: string;
+  /** Largest frame the decoder may allocate, in pixels: a stream that grows mid-way stops there. */
+  maxPixels?: number;
   /** Absolute directory; it receives master.m3u8 and one sub-directory per rung. */
   outputDir: string;
   rungs: PlannedRung[];
@@ -34,6 +38,19 @@ export const SEGMENT_PATTERN = "seg_%05d.ts";
 
 /** Options that apply to the run as a whole (progress on stdout, warnings and errors on stderr). */
 const GLOBAL_OPTIONS = ["-hide_banner", "-nostdin", "-loglevel", "warning", "-nostats", "-progress", "pipe:1"];
+
+/**
+ * Local files only: a source is bytes someone uploaded, and a playlist or reference inside it must
+ * never make ffmpeg or ffprobe open a URL.
+ */
+export const PROTOCOL_WHITELIST = ["-protocol_whitelist", "file,pipe"] as const;
+
+/** Input options of every run on a source: no protocol but files, the probed demuxer forced. */
+export function sourceInputOptions(format: string, maxPixels?: number): string[] {
+  const o = [...PROTOCOL_WHITELIST, "-f", format];
+  if (maxPixels) o.push("-max_pixels", String(maxPixels));
+  return o;
+}
 
 /**
  * One process for the whole ladder: the source is decoded once, `split` feeds one `scale` per rung,
@@ -78,6 +95,9 @@ export function buildHlsCommand(job: HlsCommandInput): FfmpegInvocation {
     out.push("-c:a", "aac", "-ac", "2", "-ar", "48000");
     job.rungs.forEach((r, i) => out.push(`-b:a:${i}`, `${r.audioKbps}k`));
   }
+  // The real length of the video stream (probe.ts measures it): a longer audio track or a container
+  // claiming hours cannot stretch the output past it.
+  out.push("-t", String(round3(job.source.duration)));
   out.push("-max_muxing_queue_size", "4096");
   out.push(
     "-f", "hls",
@@ -91,17 +111,25 @@ export function buildHlsCommand(job: HlsCommandInput): FfmpegInvocation {
     "-var_stream_map", job.rungs.map((r, i) => (withAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`)).join(" "),
   );
   return {
-    inputs: [{ source: job.input, options: [...GLOBAL_OPTIONS] }],
+    inputs: [{ source: job.input, options: [...GLOBAL_OPTIONS, ...sourceInputOptions(job.inputFormat, job.maxPixels)] }],
     outputOptions: out,
     output: path.join(job.outputDir, "%v", "index.m3u8"),
   };
 }
 
 /** A JPEG of one frame at `at` seconds, `width`x`height` (display orientation, square pixels). */
-export function buildPosterCommand(p: { input: string; output: string; at: number; width: number; height: number }): FfmpegInvocation {
+export function buildPosterCommand(p: {
+  input: string;
+  inputFormat: string;
+  maxPixels?: number;
+  output: string;
+  at: number;
+  width: number;
+  height: number;
+}): FfmpegInvocation {
   return {
     // -ss before -i seeks in the demuxer (fast), then decodes to the exact frame.
-    inputs: [{ source: p.input, options: [...GLOBAL_OPTIONS, "-ss", String(round3(p.at))] }],
+    inputs: [{ source: p.input, options: [...GLOBAL_OPTIONS, ...sourceInputOptions(p.inputFormat, p.maxPixels), "-ss", String(round3(p.at))] }],
     outputOptions: ["-map", "0:v:0", "-frames:v", "1", "-vf", `scale=${p.width}:${p.height},setsar=1`, "-q:v", "3", "-f", "image2", "-update", "1"],
     output: p.output,
   };

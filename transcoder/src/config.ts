@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_LADDER, type Rung, parseLadder } from "./ladder";
+import { DEFAULT_SOURCE_LIMITS as LIMITS } from "./probe";
 
 const int = (def: number, min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
@@ -12,8 +13,13 @@ const bool = (def: boolean) =>
     .transform((v) => ["true", "1", "yes", "on"].includes(v));
 
 const Env = z.object({
-  /** The edge's base URL: callbacks and URL refresh go to `${EDGE_URL}/api/v1/internal/jobs/...`. */
+  /**
+   * The edge's base URL: callbacks and URL refresh go to `${EDGE_URL}/api/v1/internal/jobs/...`, and
+   * its origin is the only one sources are read from and outputs written to.
+   */
   EDGE_URL: z.url().default("http://127.0.0.1:8787"),
+  /** Lets EDGE_URL be plain http on a non-loopback host (a private network the operator vouches for). */
+  ALLOW_INSECURE_EDGE: bool(false),
   SIGNING_SECRET: z.string().min(1, "SIGNING_SECRET is required (the edge's secret of the same name)"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
   QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default("transcode"),
@@ -47,6 +53,15 @@ const Env = z.object({
     .enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"])
     .default("veryfast"),
   SILENT_AUDIO: bool(true),
+
+  // Caps on what a source may cost us; a source over one fails for good (no retries).
+  MAX_SOURCE_BYTES: int(LIMITS.maxSourceBytes, 1),
+  /** Of the video stream as its packets measure it, not as the container claims. */
+  MAX_DURATION_SECONDS: int(LIMITS.maxDurationSeconds, 1),
+  /** Width × height of a frame, at every point of the stream (the decoder enforces it too). */
+  MAX_FRAME_PIXELS: int(LIMITS.maxFramePixels, 64),
+  /** Packets per second of the video stream, measured. */
+  MAX_FRAME_RATE: int(LIMITS.maxFrameRate, 1, 1000),
   POSTER_AT: z.coerce.number().min(0).max(0.95).default(0.1),
   POSTER_HEIGHT: int(720, 64, 2160),
 
@@ -67,6 +82,20 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** http is allowed only to this machine unless the operator says otherwise: signatures and grants travel in it. */
+function checkEdgeUrl(raw: string, allowInsecure: boolean): void {
+  const u = new URL(raw);
+  if (u.protocol === "https:") return;
+  if (u.protocol !== "http:") throw new ConfigError(`bad configuration: EDGE_URL: ${u.protocol} is not http(s)`);
+  if (LOOPBACK.test(u.hostname) || allowInsecure) return;
+  throw new ConfigError(
+    `bad configuration: EDGE_URL ${u.origin} is plain http to another machine: callbacks, grants and media would cross the network in clear. ` +
+      "Use https, or set ALLOW_INSECURE_EDGE=true if that network is private.",
+  );
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as in a compose file's `FOO=`.
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
@@ -81,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`bad configuration: LADDER: ${(e as Error).message}`);
   }
   const cfg: Config = { ...r.data, LADDER: ladder };
+  checkEdgeUrl(cfg.EDGE_URL, cfg.ALLOW_INSECURE_EDGE);
   if (cfg.BRIDGE === "pull") {
     const missing = (["CF_ACCOUNT_ID", "CF_QUEUE_ID", "CF_API_TOKEN"] as const).filter((k) => !cfg[k]);
     if (missing.length) throw new ConfigError(`bad configuration: BRIDGE=pull needs ${missing.join(", ")}`);

@@ -17,6 +17,19 @@ export class UnsupportedInputError extends PermanentError {
   }
 }
 
+/** The source is over one of the configured caps (MAX_SOURCE_BYTES, MAX_DURATION_SECONDS, …). */
+export class SourceLimitError extends PermanentError {
+  override name = "SourceLimitError";
+}
+
+/**
+ * A job URL that does not point at EDGE_URL's origin: whoever made it, following it would let a job
+ * message aim the worker at any host (SSRF), so the job fails without fetching anything.
+ */
+export class ForeignUrlError extends PermanentError {
+  override name = "ForeignUrlError";
+}
+
 /**
  * The edge no longer wants this job (superseded by a newer upload, deleted, or already finished):
  * stop working on it; nothing to retry.

@@ -1,9 +1,10 @@
-// The bridge's transcoder half: `POST /jobs` (signed by the edge) puts a job in BullMQ; `GET /healthz`.
+// The bridge's transcoder half: `POST /jobs` (signed by the edge) puts a job in BullMQ; `GET /healthz`
+// (details only when signed).
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { Queue } from "bullmq";
 import type { z } from "zod";
 import { JobDelivery } from "../../schema/jobs";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
+import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
 import { log } from "./log";
 import { enqueue } from "./queue";
 
@@ -73,6 +74,7 @@ async function postJobs(req: IncomingMessage, res: ServerResponse, deps: IntakeD
     body,
     timestamp: header(req, TIMESTAMP_HEADER),
     signature: header(req, SIGNATURE_HEADER),
+    nonce: header(req, NONCE_HEADER),
   });
   if (!check.ok) return send(res, 401, { reason: check.reason });
 
@@ -97,6 +99,28 @@ async function postJobs(req: IncomingMessage, res: ServerResponse, deps: IntakeD
   }
 }
 
+/**
+ * The intake listens on 0.0.0.0 in a container: anyone who reaches it learns 200 or 503 and no
+ * more. The ffmpeg path and version, Redis' state and the queue go only to a caller that signs
+ * `GET /healthz` with SIGNING_SECRET (signRequest), as the edge signs its deliveries.
+ */
+async function healthz(req: IncomingMessage, res: ServerResponse, deps: IntakeDeps, pathname: string): Promise<void> {
+  const h = await deps.health();
+  const signed =
+    !!header(req, SIGNATURE_HEADER) &&
+    (
+      await verifyRequest(deps.secret, {
+        method: req.method ?? "GET",
+        path: pathname,
+        body: "",
+        timestamp: header(req, TIMESTAMP_HEADER),
+        signature: header(req, SIGNATURE_HEADER),
+        nonce: header(req, NONCE_HEADER),
+      })
+    ).ok;
+  return send(res, h.ok ? 200 : 503, signed ? h : { ok: h.ok });
+}
+
 export function createIntake(deps: IntakeDeps): Server {
   return createServer((req, res) => {
     const pathname = new URL(req.url ?? "/", "http://intake").pathname;
@@ -104,8 +128,8 @@ export function createIntake(deps: IntakeDeps): Server {
     const handle = async () => {
       if (route === "POST /jobs") return postJobs(req, res, deps, pathname);
       if (route === "GET /healthz" || route === "HEAD /healthz") {
-        const h = await deps.health();
-        return send(res, h.ok ? 200 : 503, h);
+        req.resume();
+        return healthz(req, res, deps, pathname);
       }
       req.resume();
       if (pathname === "/jobs" || pathname === "/healthz") return send(res, 405, { reason: `${req.method} is not allowed on ${pathname}` });

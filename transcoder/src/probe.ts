@@ -3,17 +3,52 @@
 import { UnsupportedInputError } from "./errors";
 import type { SourceGeometry } from "./ladder";
 
+/**
+ * The containers we transcode (what the edge's magic-byte sniffing lets in): ffprobe's format_name
+ * → the demuxer every later run is forced to use. Anything else (playlists, image sequences, raw
+ * streams, concat lists…) is refused, whatever the file is called.
+ */
+export const DEMUXER_OF: Readonly<Record<string, string>> = {
+  "mov,mp4,m4a,3gp,3g2,mj2": "mov",
+  "matroska,webm": "matroska",
+  mpegts: "mpegts",
+  avi: "avi",
+  flv: "flv",
+};
+/** The only demuxers ffprobe may sniff a source as. */
+export const ALLOWED_DEMUXERS: readonly string[] = Object.values(DEMUXER_OF);
+
+/** What a source may cost (config.ts's MAX_* variables); over one, the job fails for good. */
+export interface SourceLimits {
+  maxSourceBytes: number;
+  maxDurationSeconds: number;
+  maxFramePixels: number;
+  maxFrameRate: number;
+}
+
+export const DEFAULT_SOURCE_LIMITS: Readonly<SourceLimits> = {
+  maxSourceBytes: 10 * 1024 ** 3,
+  maxDurationSeconds: 6 * 60 * 60,
+  maxFramePixels: 4096 * 4096,
+  maxFrameRate: 120,
+};
+
 export interface SourceInfo extends SourceGeometry {
-  /** Seconds. */
+  /** Seconds: the container's claim here; transcode.ts replaces it with the video stream's measured length. */
   duration: number;
   /** Frames per second, when the container says. */
   fps?: number;
   hasAudio: boolean;
   videoCodec: string;
   formatName: string;
+  /** From DEMUXER_OF; undefined for a container we do not accept. */
+  demuxer?: string;
+  /** Index of the video stream among all streams (for ffprobe -select_streams). */
+  videoStream: number;
 }
 
 interface ProbeStream {
+  index?: number;
   codec_type?: string;
   codec_name?: string;
   width?: number;
@@ -86,5 +121,7 @@ export function parseProbe(json: unknown): SourceInfo {
     hasAudio: audio !== undefined,
     videoCodec: video.codec_name ?? "unknown",
     formatName: p.format?.format_name ?? "unknown",
+    demuxer: p.format?.format_name && Object.hasOwn(DEMUXER_OF, p.format.format_name) ? DEMUXER_OF[p.format.format_name] : undefined,
+    videoStream: video.index ?? streams.indexOf(video),
   };
 }

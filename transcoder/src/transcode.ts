@@ -5,12 +5,12 @@ import path from "node:path";
 import type { Rendition } from "../../schema/jobs";
 import { MASTER_PLAYLIST, POSTER_FRAME } from "../../schema/keys";
 import { HLS_MASTER, buildHlsCommand, buildPosterCommand, renditionPlaylist } from "./command";
-import { FfmpegError, UnsupportedInputError } from "./errors";
-import { FfmpegRunFailed, ProbeFailed, probeJson, runFfmpeg } from "./ffmpeg/fluent";
+import { FfmpegError, SourceLimitError, UnsupportedInputError } from "./errors";
+import { FfmpegRunFailed, ProbeFailed, probeJson, runFfmpeg, scanPackets } from "./ffmpeg/fluent";
 import { type PlannedRung, type Rung, planLadder } from "./ladder";
 import { log } from "./log";
 import { measureBandwidth, parseMasterPlaylist, parseMediaPlaylist, writeMasterPlaylist } from "./playlists";
-import { type SourceInfo, parseProbe } from "./probe";
+import { ALLOWED_DEMUXERS, DEFAULT_SOURCE_LIMITS, type SourceInfo, type SourceLimits, parseProbe } from "./probe";
 
 export interface TranscodeSettings {
   ladder: Rung[];
@@ -20,6 +20,8 @@ export interface TranscodeSettings {
   /** Where the poster frame is taken, as a fraction of the duration. */
   posterAt: number;
   posterHeight: number;
+  /** Default: DEFAULT_SOURCE_LIMITS (the configuration's defaults). */
+  limits?: SourceLimits;
 }
 
 export interface RenditionOutput {
@@ -62,18 +64,81 @@ export function looksLikeBadInput(stderr: string): boolean {
   return BAD_INPUT.some((re) => re.test(stderr));
 }
 
-export async function probeSource(file: string, signal?: AbortSignal): Promise<SourceInfo> {
+/** The decoder's own refusal of a frame over `-max_pixels` (the size changed mid-stream). */
+const OVER_MAX_PIXELS = /exceeds specified max pixel count/i;
+
+/**
+ * Room for the decoder's padding (H.264 codes 1920x1080 as 1920x1088 and more): the exact cap is
+ * checked on the probed size; the decoder's limit only stops a stream that grows far past it.
+ */
+export const decoderMaxPixels = (l: SourceLimits) => Math.min(2 ** 31 - 1, l.maxFramePixels * 2);
+
+/**
+ * Probes the source (sniffed only among ALLOWED_DEMUXERS, local files only), checks the frame size,
+ * then measures the video stream by reading its packets: the duration and frame rate returned are
+ * what the stream holds, whatever the container claims. Over a limit → SourceLimitError.
+ */
+export async function probeSource(file: string, signal?: AbortSignal, limits: SourceLimits = DEFAULT_SOURCE_LIMITS): Promise<SourceInfo> {
   let json: unknown;
   try {
-    json = await probeJson(file, signal);
+    json = await probeJson(file, signal, ALLOWED_DEMUXERS);
   } catch (e) {
     if (e instanceof ProbeFailed) {
       // ffprobe reading our own local file fails only when the file is not a media file we can read.
-      throw new UnsupportedInputError(`the source is not a readable video: ${lastLine(e.stderr) || e.message}`, tail(e.stderr));
+      throw new UnsupportedInputError(`the source is not a readable video in an accepted container: ${lastLine(e.stderr) || e.message}`, tail(e.stderr));
     }
     throw e;
   }
-  return parseProbe(json);
+  const info = parseProbe(json);
+  if (!info.demuxer) throw new UnsupportedInputError(`the source's container (${info.formatName}) is not one we transcode`);
+  const pixels = info.width * info.height;
+  if (pixels > limits.maxFramePixels) {
+    throw new SourceLimitError(`the source's frames are ${info.width}x${info.height} (${pixels} pixels), over MAX_FRAME_PIXELS (${limits.maxFramePixels})`);
+  }
+  const measured = await measureVideo(file, info, limits, signal);
+  if (measured.fps > limits.maxFrameRate) {
+    throw new SourceLimitError(`the source's video runs at ${measured.fps.toFixed(1)} frames per second, over MAX_FRAME_RATE (${limits.maxFrameRate})`);
+  }
+  if (Math.abs(measured.duration - info.duration) > 1) {
+    log.warn(`the source claims ${info.duration}s; its video stream lasts ${measured.duration}s (used)`);
+  }
+  return { ...info, duration: measured.duration, fps: measured.fps };
+}
+
+/** The video stream's real span and packet rate, read from its packets (demuxed, not decoded). */
+async function measureVideo(file: string, info: SourceInfo, limits: SourceLimits, signal?: AbortSignal): Promise<{ duration: number; fps: number }> {
+  let first = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  let packets = 0;
+  // Enough packets for the longest allowed stream at the highest allowed rate; a flood stops here.
+  const maxPackets = Math.ceil(limits.maxDurationSeconds * limits.maxFrameRate) + 100;
+  let over: SourceLimitError | null = null;
+  try {
+    await scanPackets(file, {
+      demuxer: info.demuxer!,
+      stream: info.videoStream,
+      signal,
+      onPacket: (p) => {
+        packets++;
+        first = Math.min(first, p.at);
+        end = Math.max(end, p.at + p.duration);
+        if (end - first > limits.maxDurationSeconds) {
+          over = new SourceLimitError(`the source's video stream lasts more than MAX_DURATION_SECONDS (${limits.maxDurationSeconds} s)`);
+        } else if (packets > maxPackets) {
+          over = new SourceLimitError(`the source's video stream has more than ${maxPackets} frames, over MAX_DURATION_SECONDS × MAX_FRAME_RATE`);
+        }
+        return over === null;
+      },
+    });
+  } catch (e) {
+    if (e instanceof ProbeFailed) throw new UnsupportedInputError(`the source's video stream cannot be read: ${lastLine(e.stderr) || e.message}`, tail(e.stderr));
+    throw e;
+  }
+  if (over) throw over;
+  if (packets === 0) throw new UnsupportedInputError("the source's video stream has no frames");
+  // One frame of unknown length: count it as one frame of the declared rate.
+  const duration = Math.round(Math.max(end - first, 1 / (info.fps ?? 25)) * 1000) / 1000;
+  return { duration, fps: packets / duration };
 }
 
 export async function transcodeToHls(p: {
@@ -85,11 +150,14 @@ export async function transcodeToHls(p: {
   onProgress?: (fraction: number) => void;
 }): Promise<TranscodeResult> {
   const { settings: s } = p;
-  const source = await probeSource(p.input, p.signal);
+  const limits = s.limits ?? DEFAULT_SOURCE_LIMITS;
+  const source = await probeSource(p.input, p.signal, limits);
   const rungs = planLadder(source, s.ladder);
 
   const inv = buildHlsCommand({
     input: p.input,
+    inputFormat: source.demuxer!,
+    maxPixels: decoderMaxPixels(limits),
     outputDir: p.outputDir,
     rungs,
     source,
@@ -101,11 +169,16 @@ export async function transcodeToHls(p: {
   try {
     const r = await runFfmpeg(inv, {
       signal: p.signal,
+      // ffmpeg only warns and drops the frames: a stream that grew past the cap must fail instead.
+      failOn: OVER_MAX_PIXELS,
       onProgress: (t) => p.onProgress?.(Math.min(1, Math.max(0, t / source.duration))),
     });
     warnings = r.stderrTail;
   } catch (e) {
     if (e instanceof FfmpegRunFailed) {
+      if (OVER_MAX_PIXELS.test(e.stderrTail)) {
+        throw new SourceLimitError(`a frame of the source is larger than MAX_FRAME_PIXELS (${limits.maxFramePixels}) allows`);
+      }
       if (looksLikeBadInput(e.stderrTail)) {
         throw new UnsupportedInputError(`ffmpeg could not decode the source: ${e.message}`, e.stderrTail);
       }
@@ -165,8 +238,12 @@ async function extractPoster(
 ): Promise<string | undefined> {
   const [size] = planLadder(source, [{ name: "poster", height: s.posterHeight, videoKbps: 1000, audioKbps: 64 }]);
   const output = path.join(outputDir, POSTER_FRAME);
+  const maxPixels = decoderMaxPixels(s.limits ?? DEFAULT_SOURCE_LIMITS);
   try {
-    await runFfmpeg(buildPosterCommand({ input, output, at: source.duration * s.posterAt, width: size!.width, height: size!.height }), { signal });
+    await runFfmpeg(
+      buildPosterCommand({ input, inputFormat: source.demuxer!, maxPixels, output, at: source.duration * s.posterAt, width: size!.width, height: size!.height }),
+      { signal },
+    );
     const st = await stat(output);
     return st.size > 0 ? POSTER_FRAME : undefined;
   } catch (e) {

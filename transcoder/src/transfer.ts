@@ -6,7 +6,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { JobUrls } from "../../schema/jobs";
-import { HttpError, PermanentError } from "./errors";
+import { ForeignUrlError, HttpError, PermanentError, SourceLimitError } from "./errors";
 import { log } from "./log";
 import { withRetry } from "./retry";
 
@@ -15,9 +15,32 @@ export function expiresAtMs(urls: JobUrls): number {
   return urls.expiresAt < 1e12 ? urls.expiresAt * 1000 : urls.expiresAt;
 }
 
+/** Throws ForeignUrlError unless `url` is at `origin` over http(s). */
+export function assertAtOrigin(url: string, origin: string, what: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ForeignUrlError(`the job's ${what} URL is not a URL`);
+  }
+  if (u.origin !== origin || (u.protocol !== "https:" && u.protocol !== "http:")) {
+    throw new ForeignUrlError(`the job's ${what} URL points at ${u.protocol === "http:" || u.protocol === "https:" ? u.origin : u.protocol}, not at EDGE_URL (${origin}); refused, nothing fetched`);
+  }
+  return u;
+}
+
+/** Every URL of a job at the edge's origin, the output base a directory (a file name appended cannot leave it). */
+export function checkJobUrls(urls: JobUrls, origin: string): JobUrls {
+  assertAtOrigin(urls.source, origin, "source");
+  const base = assertAtOrigin(urls.outputBase, origin, "output");
+  if (!base.pathname.endsWith("/") || base.search || base.hash) throw new ForeignUrlError("the job's output URL is not a directory URL");
+  return urls;
+}
+
 /**
- * The job's current signed URLs. Refreshes when they are about to expire or when the edge refused
- * one (403); concurrent uploads that hit a 403 together share one refresh.
+ * The job's current signed URLs, only ever at the edge's origin (each set is checked, delivered or
+ * refreshed). Refreshes when they are about to expire or when the edge refused one (403);
+ * concurrent uploads that hit a 403 together share one refresh.
  */
 export class JobUrlSource {
   private refreshing: Promise<JobUrls> | null = null;
@@ -25,11 +48,14 @@ export class JobUrlSource {
   constructor(
     private urls: JobUrls | undefined,
     private readonly refresh: () => Promise<JobUrls>,
+    /** EDGE_URL's origin, e.g. `https://edge.example.com`. */
+    private readonly origin: string,
     /** Refresh when fewer than this many ms of validity are left. */
     private readonly marginMs = 10 * 60 * 1000,
   ) {}
 
   async get(): Promise<JobUrls> {
+    if (this.urls) checkJobUrls(this.urls, this.origin);
     if (this.urls && expiresAtMs(this.urls) - Date.now() > this.marginMs) return this.urls;
     return this.renew(this.urls);
   }
@@ -37,9 +63,11 @@ export class JobUrlSource {
   /** Replaces `stale` (the URLs a request was refused with) unless someone already did. */
   async renew(stale: JobUrls | undefined): Promise<JobUrls> {
     if (this.urls !== stale && this.urls && expiresAtMs(this.urls) > Date.now()) return this.urls;
-    this.refreshing ??= this.refresh().finally(() => {
-      this.refreshing = null;
-    });
+    this.refreshing ??= this.refresh()
+      .then((u) => checkJobUrls(u, this.origin))
+      .finally(() => {
+        this.refreshing = null;
+      });
     this.urls = await this.refreshing;
     return this.urls;
   }
@@ -47,19 +75,39 @@ export class JobUrlSource {
 
 export interface TransferOptions {
   tries: number;
+  /** The most bytes the source may have (MAX_SOURCE_BYTES); more fails the job for good. */
+  maxBytes?: number;
   signal?: AbortSignal;
   /** Per-request timeout for small files (ms); the source download has none (it may be large). */
   timeoutMs?: number;
 }
 
-const worthRetrying = (e: unknown) => !(e instanceof HttpError) || e.retryable || e.status === 403;
+const worthRetrying = (e: unknown) => !(e instanceof PermanentError) && (!(e instanceof HttpError) || e.retryable || e.status === 403);
 
-/** Streams the source to `dest`. 403 → fresh URLs; 404 → the source is gone (permanent). */
+const tooLarge = (max: number, what: string) =>
+  new SourceLimitError(`the source is larger than MAX_SOURCE_BYTES (${max} bytes): ${what}`);
+
+/**
+ * A 3xx would send us off EDGE_URL's origin (or anywhere the edge says): never followed.
+ * Throws for one, after freeing its body.
+ */
+async function refuseRedirect(res: Response, what: string): Promise<void> {
+  if (res.status < 300 || res.status > 399) return;
+  await res.body?.cancel();
+  throw new ForeignUrlError(`${what} answered a redirect (${res.status}) to ${res.headers.get("location") ?? "nowhere"}; not followed`);
+}
+
+/**
+ * Streams the source to `dest`. 403 → fresh URLs; 404 → the source is gone (permanent); over
+ * `maxBytes` (announced or counted) → refused for good, the part read deleted.
+ */
 export async function downloadSource(urls: JobUrlSource, dest: string, o: TransferOptions): Promise<number> {
+  const max = o.maxBytes ?? Number.POSITIVE_INFINITY;
   return withRetry(
     async () => {
       const u = await urls.get();
-      const res = await fetch(u.source, { signal: o.signal });
+      const res = await fetch(u.source, { signal: o.signal, redirect: "manual" });
+      await refuseRedirect(res, "GET source");
       if (res.status === 403) {
         await res.body?.cancel();
         await urls.renew(u);
@@ -70,8 +118,26 @@ export async function downloadSource(urls: JobUrlSource, dest: string, o: Transf
         throw new PermanentError("the source object does not exist (404 from the edge)");
       }
       if (!res.ok || !res.body) throw new HttpError(res.status, "GET source", await res.text().catch(() => ""));
+      const announced = Number(res.headers.get("content-length"));
+      if (Number.isFinite(announced) && announced > max) {
+        await res.body.cancel();
+        throw tooLarge(max, `the edge announces ${announced} bytes`);
+      }
+      let seen = 0;
       try {
-        await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), createWriteStream(dest), { signal: o.signal });
+        await pipeline(
+          Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+          // Counted as it arrives: a missing or false Content-Length must not fill the disk.
+          async function* (chunks: AsyncIterable<Buffer>) {
+            for await (const chunk of chunks) {
+              seen += chunk.length;
+              if (seen > max) throw tooLarge(max, `more than ${max} bytes arrived`);
+              yield chunk;
+            }
+          },
+          createWriteStream(dest),
+          { signal: o.signal },
+        );
       } catch (e) {
         await rm(dest, { force: true });
         throw e;
@@ -88,7 +154,7 @@ export async function downloadSource(urls: JobUrlSource, dest: string, o: Transf
       baseMs: 1_000,
       maxMs: 30_000,
       signal: o.signal,
-      retryable: (e) => !(e instanceof PermanentError) && worthRetrying(e),
+      retryable: worthRetrying,
       onRetry: (e, n, d) => log.warn(`source download failed (${(e as Error).message}); try ${n} in ${d} ms`),
     },
   );
@@ -116,13 +182,16 @@ export async function uploadFile(urls: JobUrlSource, dir: string, rel: string, o
     async () => {
       const u = await urls.get();
       const target = `${u.outputBase}${rel.split("/").map(encodeURIComponent).join("/")}?token=${encodeURIComponent(u.outputToken)}`;
+      assertAtOrigin(target, new URL(u.outputBase).origin, "output");
       const timeout = AbortSignal.timeout(o.timeoutMs ?? 120_000);
       const res = await fetch(target, {
         method: "PUT",
         headers: { "content-type": contentTypeOf(rel), "content-length": String(body.byteLength) },
         body,
+        redirect: "manual",
         signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout,
       });
+      await refuseRedirect(res, `PUT ${rel}`);
       const text = res.ok ? "" : await res.text().catch(() => "");
       if (res.ok) await res.body?.cancel();
       if (res.status === 403) {

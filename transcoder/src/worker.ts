@@ -26,6 +26,12 @@ export function transcodeSettings(cfg: Config): TranscodeSettings {
     silentAudio: cfg.SILENT_AUDIO,
     posterAt: cfg.POSTER_AT,
     posterHeight: cfg.POSTER_HEIGHT,
+    limits: {
+      maxSourceBytes: cfg.MAX_SOURCE_BYTES,
+      maxDurationSeconds: cfg.MAX_DURATION_SECONDS,
+      maxFramePixels: cfg.MAX_FRAME_PIXELS,
+      maxFrameRate: cfg.MAX_FRAME_RATE,
+    },
   };
 }
 
@@ -175,14 +181,18 @@ export class TranscodeWorker {
     report: (p: number) => void,
   ): Promise<CompleteCallback> {
     const cfg = this.cfg;
-    const urls = new JobUrlSource(data.urls, () => {
-      log.info(`job ${data.jobId}: fetching fresh URLs from the edge`);
-      return this.edge.refreshUrls(data.jobId, signal);
-    });
+    const urls = new JobUrlSource(
+      data.urls,
+      () => {
+        log.info(`job ${data.jobId}: fetching fresh URLs from the edge`);
+        return this.edge.refreshUrls(data.jobId, signal);
+      },
+      new URL(cfg.EDGE_URL).origin,
+    );
     report(0);
 
     const source = path.join(dir, "source");
-    const bytes = await downloadSource(urls, source, { tries: cfg.HTTP_RETRIES, signal });
+    const bytes = await downloadSource(urls, source, { tries: cfg.HTTP_RETRIES, signal, maxBytes: cfg.MAX_SOURCE_BYTES });
     report(DOWNLOAD_END);
 
     const out = path.join(dir, "out");

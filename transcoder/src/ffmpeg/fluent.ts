@@ -1,8 +1,9 @@
 // The one module that runs ffmpeg and ffprobe. fluent-ffmpeg is archived upstream, so it stays
 // behind this small surface: if it has to go, only this file changes.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import ffmpeg from "fluent-ffmpeg";
-import type { FfmpegInvocation } from "../command";
+import { type FfmpegInvocation, PROTOCOL_WHITELIST } from "../command";
 import { abortReason } from "../errors";
 
 export interface Binaries {
@@ -75,10 +76,13 @@ export class ProbeFailed extends Error {
 
 /**
  * ffprobe's JSON for a file. fluent-ffmpeg's own ffprobe() parses the text output into its own
- * shape and drops side data (rotation), so the JSON writer is asked for directly.
+ * shape and drops side data (rotation), so the JSON writer is asked for directly. `demuxers`:
+ * the only ones ffprobe may sniff the file as.
  */
-export async function probeJson(file: string, signal?: AbortSignal): Promise<unknown> {
-  const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file];
+export async function probeJson(file: string, signal?: AbortSignal, demuxers?: readonly string[]): Promise<unknown> {
+  const args = ["-v", "error", ...PROTOCOL_WHITELIST];
+  if (demuxers) args.push("-format_whitelist", demuxers.join(","));
+  args.push("-print_format", "json", "-show_format", "-show_streams", file);
   const r = await execText(binaries().ffprobe, args, { timeoutMs: 120_000, signal });
   if (r.code !== 0) throw new ProbeFailed(`ffprobe could not read the source (exit ${r.code})`, r.stderr);
   try {
@@ -88,6 +92,63 @@ export async function probeJson(file: string, signal?: AbortSignal): Promise<unk
   }
 }
 
+/** One packet of a stream, in seconds: when it starts (pts, else dts) and how long it lasts (0 when unknown). */
+export interface PacketTime {
+  at: number;
+  duration: number;
+}
+
+/**
+ * Reads every packet of one stream (demuxing, no decoding), in file order, calling `onPacket` for
+ * each; `onPacket` returning false stops ffprobe at once. Lines are read as they come, so a file of
+ * millions of packets costs no memory.
+ */
+export function scanPackets(
+  file: string,
+  o: { demuxer: string; stream: number; signal?: AbortSignal; onPacket: (p: PacketTime) => boolean },
+): Promise<{ stopped: boolean }> {
+  const args = ["-v", "error", ...PROTOCOL_WHITELIST, "-f", o.demuxer, "-select_streams", String(o.stream)];
+  args.push("-show_entries", "packet=pts_time,dts_time,duration_time", "-of", "compact=p=0", file);
+  return new Promise((resolve, reject) => {
+    const child = spawn(binaries().ffprobe, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stopped = false;
+    let stderr = "";
+    const stop = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    };
+    const onAbort = () => stop();
+    if (o.signal?.aborted) stop();
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+    child.stderr.on("data", (d: Buffer) => {
+      if (stderr.length < 16_384) stderr += d.toString("utf8");
+    });
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      if (stopped) return;
+      const f = Object.fromEntries(line.split("|").map((kv) => kv.split("=", 2) as [string, string]));
+      const at = Number(f.pts_time !== "N/A" ? f.pts_time : f.dts_time);
+      if (!Number.isFinite(at)) return;
+      const d = Number(f.duration_time);
+      if (!o.onPacket({ at, duration: Number.isFinite(d) && d > 0 ? d : 0 })) {
+        stopped = true;
+        lines.close();
+        stop();
+      }
+    });
+    child.on("error", (e) => {
+      o.signal?.removeEventListener("abort", onAbort);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      o.signal?.removeEventListener("abort", onAbort);
+      if (o.signal?.aborted) return reject(abortReason(o.signal));
+      if (stopped) return resolve({ stopped: true });
+      if (code !== 0) return reject(new ProbeFailed(`ffprobe could not read the source's packets (exit ${code})`, stderr));
+      resolve({ stopped: false });
+    });
+  });
+}
+
 export interface RunOptions {
   /** Aborting kills ffmpeg (SIGKILL) and rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -95,6 +156,11 @@ export interface RunOptions {
   onProgress?: (outSeconds: number) => void;
   /** How many of the last stderr lines to keep for error reports. */
   stderrLines?: number;
+  /**
+   * A stderr line that means the run is lost though ffmpeg would go on (it treats decode errors
+   * as warnings): ffmpeg is killed and the run fails with that line in its stderr tail.
+   */
+  failOn?: RegExp;
 }
 
 export class FfmpegRunFailed extends Error {
@@ -152,18 +218,25 @@ export function runFfmpeg(inv: FfmpegInvocation, opts: RunOptions = {}): Promise
         }
       });
     });
+    let fatal: string | null = null;
     cmd.on("stderr", (line: string) => {
       tail.push(line);
       if (tail.length > keep) tail.shift();
+      if (fatal === null && opts.failOn?.test(line)) {
+        fatal = line;
+        cmd.kill("SIGKILL");
+      }
     });
     cmd.on("error", (err: Error) => {
       done();
       if (opts.signal?.aborted) return reject(abortReason(opts.signal));
-      reject(new FfmpegRunFailed(firstLine(err.message), tail.join("\n")));
+      if (fatal !== null && !tail.includes(fatal)) tail.push(fatal);
+      reject(new FfmpegRunFailed(fatal ?? firstLine(err.message), tail.join("\n")));
     });
     cmd.on("end", () => {
       done();
       if (opts.signal?.aborted) return reject(abortReason(opts.signal));
+      if (fatal !== null) return reject(new FfmpegRunFailed(fatal, tail.join("\n")));
       resolve({ stderrTail: tail.join("\n") });
     });
     cmd.run();

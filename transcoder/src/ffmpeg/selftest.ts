@@ -23,6 +23,7 @@ export async function hlsSelfTest(): Promise<void> {
     await runFfmpeg(
       buildHlsCommand({
         input,
+        inputFormat: "mov",
         outputDir: out,
         rungs: [
           { name: "a", width: 128, height: 72, videoKbps: 100, maxrateKbps: 110, bufsizeKbps: 200, audioKbps: 64 },
