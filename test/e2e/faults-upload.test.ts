@@ -11,8 +11,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as keys from "../../schema/keys";
 import { blobCount, d1Rows, multipartUploads, objectKeys } from "../support/hostile-storage";
-import { waitFor } from "../support/ports";
-import { type DevEdge, TEST_ADMIN_TOKEN, startEdge } from "../support/wrangler-dev";
+import { type DevEdge, startEdge, TEST_ADMIN_TOKEN, waitFor } from "../support/stack";
 
 const MiB = 1024 * 1024;
 let edge: DevEdge;

@@ -22,8 +22,7 @@ import {
   uploadEpisode,
   waitForJob,
 } from "../transcoder/edge-harness";
-import { TEST_SIGNING_SECRET } from "../support/wrangler-dev";
-import { freePort, waitFor } from "../support/ports";
+import { freePort, TEST_SIGNING_SECRET, waitFor } from "../support/stack";
 
 let h: Harness;
 let clips: ReturnType<typeof makeTempDir>;

@@ -12,8 +12,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { JobUrls } from "../../schema/jobs";
 import { signGrant, signRequest } from "../../schema/signing";
 import { type HostileProxy, startHostileProxy } from "../support/hostile-proxy";
-import { waitFor } from "../support/ports";
-import { type DevEdge, ROOT, startEdge, TEST_ADMIN_TOKEN, TEST_SIGNING_SECRET } from "../support/wrangler-dev";
+import { type DevEdge, ROOT, startEdge, TEST_ADMIN_TOKEN, TEST_SIGNING_SECRET, waitFor } from "../support/stack";
 
 let edge: DevEdge;
 let proxy: HostileProxy;

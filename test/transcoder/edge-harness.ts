@@ -1,18 +1,28 @@
 // The transcoder against the real edge: `wrangler dev` (D1, R2, Queues, the bridge), an own Redis,
 // and the transcoder as child processes (so a test can SIGKILL or SIGTERM one mid-job).
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync } from "node:fs";
 import { type Socket, connect, createServer as createNetServer } from "node:net";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { Miniflare } from "miniflare";
+import { AdminClient, type FilmInput } from "../../scripts/harness/admin-client";
+import { type JobView, jobIsOver } from "../../schema/jobs";
 import { signGrant } from "../../schema/signing";
 import { redisOptions } from "../../transcoder/src/queue";
-import { freePort, waitFor } from "../support/ports";
-import { type RedisServer, startRedis } from "../support/redis";
-import { type DevEdge, ROOT, TEST_ADMIN_TOKEN, TEST_SIGNING_SECRET, startEdge } from "../support/wrangler-dev";
+import {
+  type DevEdge,
+  type RedisServer,
+  ROOT,
+  type RunningTranscoder,
+  TEST_ADMIN_TOKEN,
+  TEST_SIGNING_SECRET,
+  freePort,
+  startEdge,
+  startRedis,
+  startTestTranscoder,
+} from "../support/stack";
 
+export type { JobView } from "../../schema/jobs";
 export const QUEUE_NAME = "transcode";
 
 export interface Harness {
@@ -52,147 +62,42 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
-export interface TranscoderProcess {
-  child: ChildProcess;
-  intakeUrl: string;
-  tempDir: string;
-  logs(): string;
-  /** Resolves with the exit code (null when killed by a signal). */
-  exited: Promise<number | null>;
-  /** Signals the whole process group (tsx, node, ffmpeg): SIGKILL is a container crash. */
-  signal(sig: NodeJS.Signals): void;
-  stop(): Promise<void>;
-}
+export type TranscoderProcess = RunningTranscoder;
 
-/** `tsx transcoder/src/main.ts` wired to the harness; waits until its /healthz answers. */
-export async function spawnTranscoder(h: Harness, env: Record<string, string> = {}): Promise<TranscoderProcess> {
-  const tempDir = mkdtempSync(path.join(tmpdir(), "transcoder-test-"));
-  const port = env.INTAKE_PORT ?? String(h.intakePort);
-  let logs = "";
-  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "transcoder/src/main.ts")], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      EDGE_URL: h.edge.url,
-      SIGNING_SECRET: TEST_SIGNING_SECRET,
-      REDIS_URL: h.redis.url,
-      QUEUE_NAME,
-      INTAKE_PORT: port,
-      TEMP_DIR: tempDir,
-      X264_PRESET: "ultrafast",
-      LADDER: "720:2800,360:800,240:400",
-      PROGRESS_INTERVAL_MS: "500",
-      JOB_BACKOFF_MS: "1000",
-      ...env,
-    },
+/** The transcoder wired to the harness, with short timings for tests; waits until its /healthz answers. */
+export function spawnTranscoder(h: Harness, env: Record<string, string> = {}): Promise<TranscoderProcess> {
+  return startTestTranscoder({
+    edgeUrl: h.edge.url,
+    redisUrl: h.redis.url,
+    intakePort: h.intakePort,
+    graceMs: 15_000,
+    env: { QUEUE_NAME, LADDER: "720:2800,360:800,240:400", PROGRESS_INTERVAL_MS: "500", JOB_BACKOFF_MS: "1000", ...env },
   });
-  child.stdout!.on("data", (d) => (logs += d));
-  child.stderr!.on("data", (d) => (logs += d));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const signal = (sig: NodeJS.Signals) => {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(-child.pid, sig);
-    } catch {
-      child.kill(sig);
-    }
-  };
-  const intakeUrl = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor(
-      "the transcoder's /healthz",
-      async () => {
-        if (child.exitCode !== null) throw new Error("exited");
-        return (await fetch(`${intakeUrl}/healthz`)).ok;
-      },
-      60_000,
-    );
-  } catch (e) {
-    signal("SIGKILL");
-    throw new Error(`transcoder did not start: ${(e as Error).message}\n${logs}`);
-  }
-  return {
-    child,
-    intakeUrl,
-    tempDir,
-    logs: () => logs,
-    exited,
-    signal,
-    async stop() {
-      signal("SIGTERM");
-      const t = setTimeout(() => signal("SIGKILL"), 15_000);
-      await exited;
-      clearTimeout(t);
-      // A SIGKILLed group leaves its temp dir: the next worker on it would wipe it at start.
-      rmSync(tempDir, { recursive: true, force: true });
-    },
-  };
 }
 
-// ---- the admin API (bearer token) ----------------------------------------------------------------
+// ---- the admin API (scripts/harness/admin-client.ts) ---------------------------------------------
 
-/**
- * fetch, sent again when it died writing to a keep-alive socket the edge had closed while idle
- * (EPIPE/ECONNRESET before any answer): the edge never got that request, so a resend is safe.
- */
-async function fetchFresh(url: string, init: RequestInit, tries = 3): Promise<Response> {
-  for (let n = 1; ; n++) {
-    try {
-      return await fetch(url, init);
-    } catch (e) {
-      const code = ((e as Error).cause as { code?: string } | undefined)?.code ?? "";
-      if (n >= tries || !["EPIPE", "ECONNRESET", "UND_ERR_SOCKET", "UND_ERR_CLOSED"].includes(code)) throw e;
-    }
-  }
-}
+const adminOf = (h: Harness) => new AdminClient(h.edge.url, TEST_ADMIN_TOKEN);
 
-async function admin<T>(h: Harness, method: string, route: string, body?: BodyInit, type?: string): Promise<T> {
-  const headers: Record<string, string> = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-  if (type) headers["content-type"] = type;
-  const res = await fetchFresh(`${h.edge.url}${route}`, { method, headers, body });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route} → ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
-export async function createFilm(h: Harness, title = "Transcoder test"): Promise<string> {
-  const film = { title, type: "MOVIE", category: "MOVIE_DRAMA", location: "US", state: "", introduction: "", releaseYear: 2026 };
-  return (await admin<{ id: string }>(h, "POST", "/api/v1/upload/media/", JSON.stringify(film), "application/json")).id;
+export function createFilm(h: Harness, title = "Transcoder test"): Promise<string> {
+  const film: FilmInput = { title, type: "MOVIE", category: "MOVIE_DRAMA", location: "US", state: "", introduction: "", releaseYear: 2026 };
+  return adminOf(h).createFilm(film);
 }
 
 /** The seed's multipart upload of an episode source; returns the job id. */
-export async function uploadEpisode(h: Harness, filmId: string, route: string, episode: string, file: string): Promise<string> {
-  const form = new FormData();
-  form.set("file", new Blob([readFileSync(file)], { type: "video/mp4" }), path.basename(file));
-  return (await admin<{ jobId: string }>(h, "POST", `/api/v1/upload/media/resource/${route}/${filmId}/${episode}`, form)).jobId;
-}
-
-export interface JobView {
-  id: string;
-  status: "queued" | "running" | "complete" | "failed" | "superseded";
-  progress: number;
-  attempts: number;
-  error: string | null;
+export function uploadEpisode(h: Harness, filmId: string, route: string, episode: string, file: string): Promise<string> {
+  return adminOf(h).uploadEpisode(filmId, route, episode, file);
 }
 
 export function getJob(h: Harness, id: string): Promise<JobView> {
-  return admin<JobView>(h, "GET", `/api/v1/admin/jobs/${id}`);
+  return adminOf(h).job(id);
 }
 
-export async function waitForJob(h: Harness, id: string, done: (j: JobView) => boolean, timeoutMs = 90_000): Promise<JobView> {
-  const end = Date.now() + timeoutMs;
-  let last: JobView | undefined;
-  while (Date.now() < end) {
-    last = await getJob(h, id);
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`job ${id} did not get there in time; last seen: ${JSON.stringify(last)}`);
+export function waitForJob(h: Harness, id: string, until: (j: JobView) => boolean, timeoutMs = 90_000): Promise<JobView> {
+  return adminOf(h).followJob(id, { until, timeoutMs, pollMs: 250 });
 }
 
-export const finished = (j: JobView) => j.status === "complete" || j.status === "failed" || j.status === "superseded";
+export const finished = jobIsOver;
 
 // ---- R2 ---------------------------------------------------------------------------------------
 
