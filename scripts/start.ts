@@ -14,7 +14,7 @@ import { applyMigrations, startEdge } from "./harness/edge";
 import { isPortFree, waitUntilClosed } from "./harness/ports";
 import { ProcessGroup } from "./harness/processes";
 import { startRedis } from "./harness/redis";
-import { ensureSystemDeps } from "./harness/system-deps";
+import { ensureSystemDeps } from "./harness/programs";
 import { TSX, startTranscoder } from "./harness/transcoder";
 import { vendorHls } from "./vendor.mjs";
 

@@ -8,12 +8,12 @@
 //   transcoder.ts    `tsx transcoder/src/main.ts` wired to an edge and a Redis
 //   admin-client.ts  the typed admin API client, job polling included (JobView from schema/jobs.ts)
 //   media.ts         generated clips and images (ffmpeg lavfi)
-//   system-deps.ts   programs from Debian (scripts/system-deps.sh)
+//   programs.ts      programs from Debian (scripts/system-deps.sh)
 export * from "./admin-client";
 export * from "./config";
 export * from "./edge";
 export * from "./ports";
 export * from "./processes";
 export * from "./redis";
-export * from "./system-deps";
+export * from "./programs";
 export * from "./transcoder";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, waitFor } from "./ports";
 import { type ProcessGroup, type Service, spawnService } from "./processes";
-import { ensureSystemDeps, onPath } from "./system-deps";
+import { ensureSystemDeps, onPath } from "./programs";
 
 /** The redis-server binary: REDIS_SERVER, PATH, else installed from Debian. */
 export function ensureRedisServer(): string {

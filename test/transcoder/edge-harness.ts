@@ -9,6 +9,7 @@ import { AdminClient, type FilmInput } from "../../scripts/harness/admin-client"
 import { type JobView, jobIsOver } from "../../schema/jobs";
 import { signGrant } from "../../schema/signing";
 import { redisOptions } from "../../transcoder/src/queue";
+import { listKeys } from "../support/hostile-storage";
 import {
   type DevEdge,
   type RedisServer,
@@ -132,16 +133,7 @@ export async function inspect<T>(h: Harness, look: (state: EdgeState) => Promise
     const bucket = await mf.getR2Bucket("MEDIA");
     const db = await mf.getD1Database("DB");
     return await look({
-      async list(prefix) {
-        const keys: string[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await bucket.list({ prefix, cursor });
-          keys.push(...page.objects.map((o) => o.key));
-          cursor = page.truncated ? page.cursor : undefined;
-        } while (cursor);
-        return keys.sort();
-      },
+      list: (prefix) => listKeys(bucket, prefix),
       async sql<R>(query: string, ...params: unknown[]) {
         return (await db.prepare(query).bind(...params).all<R>()).results;
       },
