@@ -31,7 +31,7 @@ import {
   spawnTranscoder,
   uploadEpisode,
   waitForJob,
-} from "../transcoder/edge-harness";
+} from "../support/edge-harness";
 
 let redis: RedisServer | undefined;
 let edge: DevEdge | undefined;

@@ -21,7 +21,7 @@ import {
   startHarness,
   uploadEpisode,
   waitForJob,
-} from "../transcoder/edge-harness";
+} from "../support/edge-harness";
 import { freePort, TEST_SIGNING_SECRET, waitFor } from "../support/stack";
 
 let h: Harness;

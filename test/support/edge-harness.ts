@@ -1,5 +1,7 @@
-// The transcoder against the real edge: `wrangler dev` (D1, R2, Queues, the bridge), an own Redis,
-// and the transcoder as child processes (so a test can SIGKILL or SIGTERM one mid-job).
+// The transcoder against the real edge, for the pipeline and fault tests (test/e2e): `wrangler dev` (D1,
+// R2, Queues, the bridge), an own Redis, and transcoders as child processes (so a test can SIGKILL or
+// SIGTERM one mid-job), all from the development harness (scripts/harness/ through ./stack); plus the
+// admin calls, R2/D1 inspection and a cuttable link these tests share.
 import { readFileSync, readdirSync } from "node:fs";
 import { type Socket, connect, createServer as createNetServer } from "node:net";
 import path from "node:path";
@@ -9,7 +11,7 @@ import { AdminClient, type FilmInput } from "../../scripts/harness/admin-client"
 import { type JobView, jobIsOver } from "../../schema/jobs";
 import { signGrant } from "../../schema/signing";
 import { redisOptions } from "../../transcoder/src/queue";
-import { listKeys } from "../support/hostile-storage";
+import { listKeys } from "./hostile-storage";
 import {
   type DevEdge,
   type RedisServer,
@@ -21,7 +23,7 @@ import {
   startEdge,
   startRedis,
   startTestTranscoder,
-} from "../support/stack";
+} from "./stack";
 
 export type { JobView } from "../../schema/jobs";
 export const QUEUE_NAME = "transcode";
