@@ -1,6 +1,7 @@
 // The development harness: one way to run the stack's parts for `npm start`, the demo and seed scripts,
 // the tests (test/support) and the benches (bench/lib).
 //   config.ts        where the local stack runs and keeps its data (env), .dev.vars
+//   http.ts          one HTTP request on a connection of its own
 //   ports.ts         free ports, "is it listening", waitFor a condition
 //   processes.ts     a child in its own process group (Service); npm start's ProcessGroup and pid file
 //   redis.ts         an own redis-server (AOF, noeviction), restartable on the same port and data
@@ -12,6 +13,7 @@
 export * from "./admin-client";
 export * from "./config";
 export * from "./edge";
+export * from "./http";
 export * from "./ports";
 export * from "./processes";
 export * from "./redis";
