@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AdminClient } from "../../scripts/harness/admin-client";
 import { readDevVars } from "../../scripts/harness/config";
 import { listening } from "../../scripts/harness/ports";
 import { TSX } from "../../scripts/harness/transcoder";
@@ -154,24 +155,15 @@ describe("npm start", () => {
     expect(film.status).toBe(200);
     expect(((await film.json()) as { title: string }).title).toBe("Mandelbrot Dreams");
     // The admin API answers the token of .dev.vars.
-    const created = await fetch(`${edge}/api/v1/upload/media/`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token()}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        title: "Second start",
-        type: "MOVIE",
-        category: "MOVIE_DRAMA",
-        location: "US",
-        releaseYear: 2020,
-        language: "English",
-        state: "",
-        actors: [],
-        directors: [],
-        introduction: "",
-      }),
+    const created = await new AdminClient(edge, token()).createFilm({
+      title: "Second start",
+      type: "MOVIE",
+      category: "MOVIE_DRAMA",
+      location: "US",
+      releaseYear: 2020,
+      language: "English",
     });
-    expect(created.status).toBe(200);
-    await created.arrayBuffer();
+    expect(created).toMatch(/^[0-9a-f-]{36}$/);
     expect(s.output()).not.toContain("loading the demo content");
 
     // SIGTERM stops every process it started, and every port is free again.
