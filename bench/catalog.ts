@@ -1,4 +1,4 @@
-// Catalog bench: every catalog route of seed-api.md on a catalog of N films (100,000 by default), through
+// Catalog bench: every catalog route of docs/api.md on a catalog of N films (100,000 by default), through
 // the local edge (`wrangler dev`, its real D1): what each request reads from D1, as the handler reports in
 // X-D1-Rows-Read, and p50/p99 latency and throughput under a bounded autocannon run, throughput as a
 // ratio of GET /api/v1/ping (no I/O) measured in the same run. Driven by bench/run.ts, which seeds the

@@ -13,12 +13,12 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { signGrant } from "../schema/signing";
-import { AdminClient, type JobView } from "../scripts/stack/admin-client";
-import { startRedis } from "../scripts/redis.mjs";
-import { freePort } from "../test/support/ports";
+import { AdminClient, type JobView } from "../scripts/harness/admin-client";
+import { freePort } from "../scripts/harness/ports";
+import { startRedis } from "../scripts/harness/redis";
 import { makePaddedClip, type PaddedClip } from "./lib/padded-clip";
 import { RssSampler, type TreeSample, mib } from "./lib/rss";
-import { BENCH_ADMIN_TOKEN, BENCH_SIGNING_SECRET, ROOT, migrate, startDevEdge, startTranscoder } from "./lib/services";
+import { BENCH_ADMIN_TOKEN, BENCH_SIGNING_SECRET, ROOT, migrate, startBenchTranscoder, startDevEdge } from "./lib/services";
 
 export interface MemoryOptions {
   /** Size of the large upload. */
@@ -166,13 +166,11 @@ async function transfer(
 
   // The job's progress: 0 → 0.05 once downloaded, 0.05 → 0.85 transcoding, then the output upload.
   const polls: { t: number; p: number; status: string }[] = [];
-  let job: JobView;
-  for (;;) {
-    job = await ctx.admin.job(jobId);
-    polls.push({ t: sampler.now(), p: job.progress, status: job.status });
-    if (["complete", "failed", "superseded"].includes(job.status)) break;
-    await sleep(100);
-  }
+  const job: JobView = await ctx.admin.followJob(jobId, {
+    pollMs: 100,
+    timeoutMs: Infinity,
+    onPoll: (j) => polls.push({ t: sampler.now(), p: j.progress, status: j.status }),
+  });
   const jobEnd = sampler.now();
   if (job.status !== "complete") throw new Error(`job ${jobId} ended ${job.status}: ${job.error}`);
   const downloaded = polls.find((x) => x.p >= 0.05)?.t ?? jobEnd;
@@ -271,7 +269,7 @@ export async function runMemoryBench(opts: MemoryOptions): Promise<MemoryResult>
     const small = makePaddedClip(path.join(work, "small.mp4"), { seconds: Math.max(4, Math.round(opts.clipSeconds / 10)), width: opts.width, height: opts.height, bytes: Math.round(opts.bytes / 10) });
     const large = makePaddedClip(path.join(work, "large.mp4"), { seconds: opts.clipSeconds, width: opts.width, height: opts.height, bytes: opts.bytes });
 
-    const redis = await startRedis({ quiet: true });
+    const redis = await startRedis();
     stops.push(() => redis.stop());
     const persistDir = path.join(work, "edge-state");
     migrate(persistDir);
@@ -279,7 +277,7 @@ export async function runMemoryBench(opts: MemoryOptions): Promise<MemoryResult>
     const edge = await startDevEdge(persistDir, { TRANSCODER_URL: `http://127.0.0.1:${intakePort}` });
     stops.push(() => edge.stop());
     // Progress every 250 ms rather than 3 s: the marks of the transcode are read from it.
-    const transcoder = await startTranscoder({ edgeUrl: edge.url, redisUrl: redis.url, intakePort, env: { PROGRESS_INTERVAL_MS: "250" } });
+    const transcoder = await startBenchTranscoder({ edgeUrl: edge.url, redisUrl: redis.url, intakePort, env: { PROGRESS_INTERVAL_MS: "250" } });
     stops.push(() => transcoder.stop());
 
     const sampler = new RssSampler({ edge: edge.pid, transcoder: transcoder.pid }, 100).start();

@@ -11,7 +11,7 @@
 // A full run writes BENCHMARKS.md and bench/results.json; --quick, --only or --state write them under
 // bench/out/ instead, so a partial or scaled-down run never replaces the figures of a full one.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -205,6 +205,8 @@ await section("memory", () =>
 );
 
 results.totalSeconds = (Date.now() - started) / 1000;
+// bench/out/ exists only once a child bench wrote into it: not when --only leaves them all out.
+mkdirSync(path.dirname(outJson), { recursive: true });
 writeFileSync(outJson, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(outMd, renderMarkdown(results));
 const failed = Object.entries(results.sections).filter(([, s]) => s && "error" in s);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// The enums of the public API (seed-api.md); values are the names, as strings.
+// The enums of the public API (docs/api.md); values are the names, as strings.
 export const MediaType = z.enum(["HOME", "TV_SERIES", "ANIMATE", "MOVIE", "VARIETY_SHOWS"]);
 export type MediaType = z.infer<typeof MediaType>;
 

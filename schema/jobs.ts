@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobKind } from "./enums";
+import { JobKind, JobStatus } from "./enums";
 
 /** One output rendition of a transcode, as the master playlist advertises it. Paths are relative to the job's prefix. */
 export const Rendition = z.object({
@@ -66,3 +66,26 @@ export const FailCallback = z.object({
   attempt: z.number().int().min(1).optional(),
 });
 export type FailCallback = z.infer<typeof FailCallback>;
+
+/**
+ * A transcode job as the admin API answers it (`GET /api/v1/admin/jobs/{id}`): its target by kind, times
+ * in RFC 3339. The edge builds it (edge/admin/job-view.ts); the demo loader, the upload CLI, the tests and
+ * the benches read it (scripts/harness/admin-client.ts).
+ */
+export const JobView = z.object({
+  id: z.string(),
+  kind: JobKind,
+  target: z.union([z.object({ filmId: z.string(), route: z.string(), episode: z.string() }), z.object({ adId: z.string() })]),
+  status: JobStatus,
+  progress: z.number(),
+  attempts: z.number(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type JobView = z.infer<typeof JobView>;
+
+/** A job that will not change any more. */
+export const jobIsOver = (job: Pick<JobView, "status">): boolean => job.status === "complete" || job.status === "failed" || job.status === "superseded";

@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { AdminClient, type FilmInput, type JobView } from "./stack/admin-client";
-import { readDevVars, stackConfig } from "./stack/config.mjs";
-import { makeAdClip, makeClip, makeImage } from "./stack/media";
+import { AdminClient, type FilmInput } from "./harness/admin-client";
+import { readDevVars, stackConfig } from "./harness/config";
+import { makeAdClip, makeClip, makeImage } from "./harness/media";
 
 interface DemoEpisode {
   route: string;
@@ -19,7 +19,7 @@ interface DemoEpisode {
   pattern: string;
   tone: number;
 }
-interface DemoFilm extends FilmInput {
+interface DemoFilm extends Required<FilmInput> {
   poster: string;
   episodes: DemoEpisode[];
 }
@@ -109,8 +109,8 @@ const token = opts.token || process.env.ADMIN_TOKEN || readDevVars(cfg.devVarsFi
 const marker = opts.marker ? path.resolve(opts.marker) : cfg.demoMarker;
 const seconds = Number(opts.seconds);
 if (!Number.isFinite(seconds) || seconds < 2 || seconds > 600) throw new Error("--seconds must be between 2 and 600");
-const edge = opts.edge.replace(/\/+$/, "");
-const admin = new AdminClient(edge, token);
+const admin = new AdminClient(opts.edge, token);
+const edge = admin.edge;
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const mb = (file: string) => `${(statSync(file).size / 1e6).toFixed(1)} MB`;
 
@@ -183,7 +183,7 @@ async function main() {
     say(`transcoding ${jobs.length} uploads (progress below)`);
     const results = await Promise.all(
       jobs.map(({ label, id }) =>
-        admin.followJob(id, (j: JobView) => say(`  ${label}: ${j.status}${j.status === "running" ? ` ${Math.round(j.progress * 100)} %` : ""}`)),
+        admin.followJob(id, { onChange: (j) => say(`  ${label}: ${j.status}${j.status === "running" ? ` ${Math.round(j.progress * 100)} %` : ""}`) }),
       ),
     );
     const failed = results.filter((j) => j.status !== "complete");

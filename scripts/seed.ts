@@ -5,14 +5,13 @@
 // By default the films seeded earlier (and everything hanging off them) are deleted first; --keep adds.
 // The state dir is the one `npm start` uses: --persist-to, else $EDGE_STATE_DIR, else $STATE_DIR/edge,
 // else .wrangler/state. Best run while the local stack is stopped (two processes on one SQLite file).
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { ROOT, stackConfig } from "./harness/config";
+import { applyMigrations, wrangler } from "./harness/edge";
 import { catalogSqlGroups, generateCatalog } from "./seed-catalog";
-
-const ROOT = path.resolve(import.meta.dirname, "..");
 
 const { values } = parseArgs({
   options: {
@@ -41,25 +40,20 @@ function wholeNumber(name: string, raw: string, min: number, max: number): numbe
 const films = wholeNumber("films", values.films, 1, 1_000_000);
 const seed = wholeNumber("seed", values.seed, 0, 2 ** 32 - 1);
 const days = wholeNumber("days", values.days, 1, 365);
-const persistTo = path.resolve(
-  ROOT,
-  values["persist-to"] ?? process.env.EDGE_STATE_DIR ?? (process.env.STATE_DIR ? path.join(process.env.STATE_DIR, "edge") : ".wrangler/state"),
-);
+const persistTo = values["persist-to"] ? path.resolve(ROOT, values["persist-to"]) : stackConfig().edgeStateDir;
 
-const wrangler = path.join(ROOT, "node_modules/.bin/wrangler");
-const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
-
-function run(args: string[], what: string) {
-  const r = spawnSync(wrangler, args, { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) {
-    console.error(`${what} failed:\n${r.stderr}${r.stdout}`);
+function run(step: () => unknown) {
+  try {
+    step();
+  } catch (e) {
+    console.error((e as Error).message);
     process.exit(1);
   }
 }
 
 const started = Date.now();
 console.error(`applying migrations to ${persistTo}`);
-run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], "migrations");
+run(() => applyMigrations(persistTo));
 
 const catalog = generateCatalog({ films, seed, days, now: Date.now() });
 const groups = catalogSqlGroups(catalog, 24_000, 16_000_000);
@@ -74,7 +68,7 @@ try {
     const file = path.join(dir, `seed-${String(i).padStart(3, "0")}.sql`);
     writeFileSync(file, `${group.join("\n")}\n`);
     process.stderr.write(`\rwriting part ${i + 1}/${groups.length}`);
-    run(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file], `part ${i + 1}`);
+    run(() => wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file], `part ${i + 1}`));
   });
   process.stderr.write("\n");
 } finally {

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh redis ffmpeg chromium
 # The site serves hls.js from node_modules (normally copied by postinstall).
-node scripts/stack/vendor.mjs
+node scripts/vendor.mjs
 echo "== binding types (wrangler types --check)"
 bash scripts/types.sh --check
 echo "== typecheck"

@@ -15,6 +15,7 @@ import { open } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { AdminClient, AdminError, type JobView } from "./harness/admin-client";
 
 const MiB = 1024 * 1024;
 const PART_ATTEMPTS = 5;
@@ -52,15 +53,6 @@ interface UploadView {
   parts: { number: number; size: number; etag: string }[];
   pending: { number: number; url: string }[];
   jobId?: string;
-}
-
-interface Job {
-  id: string;
-  status: string;
-  progress: number;
-  attempts: number;
-  error: string | null;
-  target: unknown;
 }
 
 class CliError extends Error {}
@@ -172,24 +164,11 @@ class Progress {
 
 // ---- HTTP -----------------------------------------------------------------------------------
 
-async function api<T>(opts: Options, method: string, route: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${opts.edge}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${opts.token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = { reason: text };
-  }
-  return { status: res.status, json: json as T };
-}
+/** The admin API (scripts/harness/admin-client.ts): every answer, whatever its status. */
+const api = <T>(opts: Options, method: string, route: string, body?: object) => new AdminClient(opts.edge, opts.token).request<T>(method, route, body);
 
 function refused(what: string, r: { status: number; json: unknown }): never {
-  const reason = (r.json as { reason?: string }).reason ?? JSON.stringify(r.json);
+  const reason = (r.json as { reason?: string } | null)?.reason ?? JSON.stringify(r.json);
   throw new CliError(`${what}: ${r.status} ${reason}`);
 }
 
@@ -325,24 +304,22 @@ async function upload(opts: Options): Promise<Uploaded> {
   return { uploadId: view.id, key: done.json.key, jobId: done.json.jobId, ...(done.json.adId ? { adId: done.json.adId } : {}), stateAt };
 }
 
-async function follow(opts: Options, jobId: string): Promise<Job> {
+async function follow(opts: Options, jobId: string): Promise<JobView> {
   const progress = new Progress(1000, "transcode");
   let shown = 0;
-  for (;;) {
-    const r = await api<Job>(opts, "GET", `/api/v1/admin/jobs/${jobId}`);
-    if (r.status !== 200) refused("reading the job", r);
-    const job = r.json;
-    const now = Math.round(job.progress * 1000);
-    if (now > shown) {
-      progress.add(now - shown);
-      shown = now;
-    }
-    if (job.status === "complete" || job.status === "failed" || job.status === "superseded") {
-      progress.end();
-      return job;
-    }
-    await sleep(opts.pollMs);
-  }
+  const job = await new AdminClient(opts.edge, opts.token).followJob(jobId, {
+    pollMs: opts.pollMs,
+    timeoutMs: Infinity,
+    onPoll: (j) => {
+      const now = Math.round(j.progress * 1000);
+      if (now > shown) {
+        progress.add(now - shown);
+        shown = now;
+      }
+    },
+  });
+  progress.end();
+  return job;
 }
 
 export async function main(argv = process.argv.slice(2)): Promise<number> {
@@ -363,7 +340,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       process.stdout.write(`${e.message}\n`);
       return 0;
     }
-    process.stderr.write(`\nupload: ${e instanceof CliError ? e.message : String(e)}\n`);
+    process.stderr.write(`\nupload: ${e instanceof CliError || e instanceof AdminError ? e.message : String(e)}\n`);
     return 2;
   }
 }

@@ -1,24 +1,11 @@
-import { z } from "@hono/zod-openapi";
-import { JobKind, JobStatus } from "../../schema/enums";
+import type { z } from "@hono/zod-openapi";
+import { JobView as SharedJobView } from "../../schema/jobs";
 import type { jobs } from "../../schema/tables";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export const JobView = z
-  .object({
-    id: z.string(),
-    kind: JobKind,
-    target: z.union([z.object({ filmId: z.string(), route: z.string(), episode: z.string() }), z.object({ adId: z.string() })]),
-    status: JobStatus,
-    progress: z.number(),
-    attempts: z.number(),
-    error: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    startedAt: z.string().nullable(),
-    finishedAt: z.string().nullable(),
-  })
-  .openapi("Job");
+// The shape lives in schema/jobs.ts (the admin client reads it too); here it is registered for OpenAPI.
+export const JobView = SharedJobView.openapi("Job");
 export type JobView = z.infer<typeof JobView>;
 
 /** A job row as the admin API shows it: its target by kind, times in RFC 3339. */

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeAdClip, makeClip, makeImage } from "../../scripts/stack/media";
+import { makeAdClip, makeClip, makeImage } from "../../scripts/harness/media";
 import { type Browser, launchBrowser } from "../support/browser";
 import { type TestStack, startStack } from "../support/stack";
 

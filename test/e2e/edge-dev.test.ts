@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type DevEdge, startEdge } from "../support/wrangler-dev";
+import { type DevEdge, startEdge } from "../support/stack";
 
 let edge: DevEdge;
 beforeAll(async () => {

@@ -18,9 +18,7 @@ import { parseMasterPlaylist, parseMediaPlaylist } from "../../transcoder/src/pl
 import { redisOptions } from "../../transcoder/src/queue";
 import { type HostileProxy, type Seen, type Verdict, startHostileProxy } from "../support/hostile-proxy";
 import { d1Rows } from "../support/hostile-storage";
-import { freePort, waitFor } from "../support/ports";
-import { type RedisServer, startRedis } from "../support/redis";
-import { type DevEdge, startEdge } from "../support/wrangler-dev";
+import { type DevEdge, freePort, type RedisServer, startEdge, startRedis, waitFor } from "../support/stack";
 import { makeClip, makeTempDir } from "../transcoder/clips";
 import {
   type Harness,
@@ -33,7 +31,7 @@ import {
   spawnTranscoder,
   uploadEpisode,
   waitForJob,
-} from "../transcoder/edge-harness";
+} from "../support/edge-harness";
 
 let redis: RedisServer | undefined;
 let edge: DevEdge | undefined;

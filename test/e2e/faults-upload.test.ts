@@ -6,13 +6,12 @@
 // test/support/hostile-storage.ts.)
 
 import { randomBytes } from "node:crypto";
-import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as keys from "../../schema/keys";
+import { type RawAnswer, requestOnce } from "../../scripts/harness/http";
 import { blobCount, d1Rows, multipartUploads, objectKeys } from "../support/hostile-storage";
-import { waitFor } from "../support/ports";
-import { type DevEdge, TEST_ADMIN_TOKEN, startEdge } from "../support/wrangler-dev";
+import { type DevEdge, startEdge, TEST_ADMIN_TOKEN, waitFor } from "../support/stack";
 
 const MiB = 1024 * 1024;
 let edge: DevEdge;
@@ -25,27 +24,13 @@ afterAll(async () => {
   await edge?.stop();
 });
 
-interface Answer {
-  status: number;
-  text: string;
-}
+type Answer = RawAnswer;
 
-/** One connection per request: the dev server closes idle kept-alive ones, which a pool could reuse. */
+/** One connection per request (scripts/harness/http.ts), with the admin's bearer unless told not to. */
 function http(method: string, path: string, opts: { body?: Buffer | string; headers?: Record<string, string>; bearer?: boolean } = {}): Promise<Answer> {
-  const body = opts.body === undefined ? undefined : Buffer.from(opts.body);
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.bearer !== false) headers.authorization = `Bearer ${TEST_ADMIN_TOKEN}`;
-  if (body) headers["content-length"] = String(body.length);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(path, edge.url), { method, headers, agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+  return requestOnce(new URL(path, edge.url), { method, headers, body: opts.body });
 }
 
 async function json<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -13,7 +13,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMasterPlaylist, parseMediaPlaylist } from "../../edge/hls/m3u8";
 import { encodeHlsRendition, storeDir } from "../support/hls-media";
-import { type DevEdge, ROOT, TEST_SIGNING_SECRET, startEdge } from "../support/wrangler-dev";
+import { type DevEdge, ROOT, TEST_SIGNING_SECRET, startEdge } from "../support/stack";
 
 
 const VIEWERS = 50;

@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseMasterPlaylist } from "../../edge/hls/m3u8";
 import { signGrant } from "../../schema/signing";
-import { type DevEdge, TEST_SIGNING_SECRET, startEdge } from "../support/wrangler-dev";
+import { type DevEdge, TEST_SIGNING_SECRET, startEdge } from "../support/stack";
 
 const run = promisify(execFile);
 const CONTENT_SECONDS = 6;

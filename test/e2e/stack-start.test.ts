@@ -3,13 +3,14 @@
 // for the next start, and a clean stop on SIGTERM (no process, no bound port left).
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readDevVars } from "../../scripts/stack/config.mjs";
-import { freePort, waitFor } from "../support/ports";
-import { ROOT } from "../support/wrangler-dev";
+import { AdminClient } from "../../scripts/harness/admin-client";
+import { readDevVars } from "../../scripts/harness/config";
+import { listening } from "../../scripts/harness/ports";
+import { TSX } from "../../scripts/harness/transcoder";
+import { freePort, ROOT, waitFor } from "../support/stack";
 
 interface Started {
   child: ChildProcess;
@@ -22,8 +23,9 @@ let env: Record<string, string>;
 let ports: { edge: number; intake: number; redis: number };
 const running: Started[] = [];
 
+/** What `npm start` runs: tsx, which runs scripts/start.ts (the supervisor) in a node child of its own. */
 function start(args: string[] = []): Started {
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs"), ...args], {
+  const child = spawn(TSX, [path.join(ROOT, "scripts/start.ts"), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -38,19 +40,19 @@ function start(args: string[] = []): Started {
 
 async function untilReady(s: Started, what = "[stack] ready") {
   await waitFor(`npm start to print ${what}`, async () => {
-    if (s.child.exitCode !== null) throw new Error(`start.mjs exited (${s.child.exitCode}):\n${s.output()}`);
+    if (s.child.exitCode !== null) throw new Error(`start.ts exited (${s.child.exitCode}):\n${s.output()}`);
     return s.output().includes(what);
   }, 240_000).catch((e: Error) => {
     throw new Error(`${e.message}\n${s.output().slice(-4000)}`);
   });
 }
 
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const sock = createConnection({ port, host: "127.0.0.1" });
-    sock.once("connect", () => (sock.destroy(), resolve(true)));
-    sock.once("error", () => resolve(false));
-  });
+/** The supervisor: tsx's one child process (node running scripts/start.ts). */
+const supervisorPid = (s: Started) => {
+  const children = readFileSync(`/proc/${s.child.pid}/task/${s.child.pid}/children`, "utf8").trim().split(/\s+/).map(Number);
+  expect(children).toHaveLength(1);
+  return children[0]!;
+};
 
 const pidAlive = (pid: number) => {
   try {
@@ -134,7 +136,7 @@ describe("npm start", () => {
     // The supervisor dies without cleaning up (SIGKILL): its children live on, holding the ports…
     const pids = recordedPids();
     expect(pids.map((p) => p.name)).toEqual(["redis", "edge", "transcoder"]);
-    s.child.kill("SIGKILL");
+    process.kill(supervisorPid(s), "SIGKILL");
     await s.exited;
     expect(pids.every((p) => pidAlive(p.pid))).toBe(true);
     expect(await listening(ports.edge)).toBe(true);
@@ -153,24 +155,15 @@ describe("npm start", () => {
     expect(film.status).toBe(200);
     expect(((await film.json()) as { title: string }).title).toBe("Mandelbrot Dreams");
     // The admin API answers the token of .dev.vars.
-    const created = await fetch(`${edge}/api/v1/upload/media/`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token()}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        title: "Second start",
-        type: "MOVIE",
-        category: "MOVIE_DRAMA",
-        location: "US",
-        releaseYear: 2020,
-        language: "English",
-        state: "",
-        actors: [],
-        directors: [],
-        introduction: "",
-      }),
+    const created = await new AdminClient(edge, token()).createFilm({
+      title: "Second start",
+      type: "MOVIE",
+      category: "MOVIE_DRAMA",
+      location: "US",
+      releaseYear: 2020,
+      language: "English",
     });
-    expect(created.status).toBe(200);
-    await created.arrayBuffer();
+    expect(created).toMatch(/^[0-9a-f-]{36}$/);
     expect(s.output()).not.toContain("loading the demo content");
 
     // SIGTERM stops every process it started, and every port is free again.

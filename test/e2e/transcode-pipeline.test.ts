@@ -20,9 +20,8 @@ import {
   startHarness,
   uploadEpisode,
   waitForJob,
-} from "../transcoder/edge-harness";
-import { TEST_SIGNING_SECRET } from "../support/wrangler-dev";
-import { freePort, waitFor } from "../support/ports";
+} from "../support/edge-harness";
+import { freePort, TEST_SIGNING_SECRET, waitFor } from "../support/stack";
 
 let h: Harness;
 let clips: ReturnType<typeof makeTempDir>;

@@ -11,9 +11,9 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { JobUrls } from "../../schema/jobs";
 import { signGrant, signRequest } from "../../schema/signing";
+import { AdminClient } from "../../scripts/harness/admin-client";
 import { type HostileProxy, startHostileProxy } from "../support/hostile-proxy";
-import { waitFor } from "../support/ports";
-import { type DevEdge, ROOT, startEdge, TEST_ADMIN_TOKEN, TEST_SIGNING_SECRET } from "../support/wrangler-dev";
+import { type DevEdge, ROOT, startEdge, TEST_ADMIN_TOKEN, TEST_SIGNING_SECRET, waitFor } from "../support/stack";
 
 let edge: DevEdge;
 let proxy: HostileProxy;
@@ -41,8 +41,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const admin = (route: string, init: RequestInit = {}) =>
-  fetch(`${edge.url}${route}`, { ...init, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/json", ...(init.headers as Record<string, string>) } });
 
 async function signed(route: string, body: unknown) {
   const text = body === "" ? "" : JSON.stringify(body);
@@ -75,12 +73,7 @@ function runCli(args: string[], stateDir: string) {
 }
 
 it("uploads, resumes after an interruption, assembles byte-exact, and follows the job to the end", async () => {
-  const created = await admin("/api/v1/upload/media/", {
-    method: "POST",
-    body: JSON.stringify({ title: "CLI upload", type: "MOVIE", category: "MOVIE_ACTION", location: "US" }),
-  });
-  expect(created.status).toBe(200);
-  const { id: filmId } = (await created.json()) as { id: string };
+  const filmId = await new AdminClient(edge.url, TEST_ADMIN_TOKEN).createFilm({ title: "CLI upload", type: "MOVIE", category: "MOVIE_ACTION", location: "US" });
   const stateDir = path.join(dir, "state");
   const args = [clip, "--film", filmId, "--route", "line1", "--episode", "1", "--state", "now streaming", "--edge", proxy.url, "--part-size", "8", "--concurrency", "1", "--poll", "0.3"];
   const size = statSync(clip).size;

@@ -3,10 +3,10 @@
 // to the internal objects route under one prefix grant).
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import path from "node:path";
 import { promisify } from "node:util";
 import { signGrant } from "../../schema/signing";
+import { requestOnce } from "../../scripts/harness/http";
 
 const run = promisify(execFile);
 
@@ -30,20 +30,6 @@ export async function encodeHlsRendition(
   ]);
 }
 
-function put(url: string, body: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    // One connection per request: wrangler dev closes idle kept-alive sockets under a pool.
-    const req = httpRequest(url, { method: "PUT", agent: false, headers: { "Content-Length": String(body.length) } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 /** Every file under `local` stored at `prefix` + its relative path, eight at a time. */
 export async function storeDir(edgeUrl: string, secret: string, local: string, prefix: string): Promise<void> {
   const token = await signGrant(secret, { m: "PUT", p: prefix, e: Math.floor(Date.now() / 1000) + 3600, s: 10 * 1024 * 1024 });
@@ -53,7 +39,7 @@ export async function storeDir(edgeUrl: string, secret: string, local: string, p
       for (let d = queue.shift(); d; d = queue.shift()) {
         const file = path.join(d.parentPath, d.name);
         const key = prefix + path.relative(local, file).split(path.sep).join("/");
-        const res = await put(`${edgeUrl}/api/v1/internal/objects/${key}?token=${token}`, readFileSync(file));
+        const res = await requestOnce(`${edgeUrl}/api/v1/internal/objects/${key}?token=${token}`, { method: "PUT", body: readFileSync(file) });
         if (res.status !== 201) throw new Error(`PUT ${key} → ${res.status} ${res.text}`);
       }
     }),

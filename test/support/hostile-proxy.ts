@@ -3,7 +3,7 @@
 // decides per request, forwards it, holds it, or answers in the target's place (an outage, a lost answer).
 // The parts themselves are untouched: only what travels between them is.
 import { type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse, createServer, request as httpRequest } from "node:http";
-import { freePort } from "./ports";
+import { freePort } from "../../scripts/harness/ports";
 
 export interface Seen {
   method: string;

@@ -32,6 +32,20 @@ export function d1Rows<T = Record<string, unknown>>(persistDir: string, query: s
   return sqliteJson<T>(db, query);
 }
 
+type Listing = { objects: { key: string }[] } & ({ truncated: true; cursor: string } | { truncated: false });
+
+/** Every key under a prefix of an R2 bucket (miniflare's), sorted. */
+export async function listKeys(bucket: { list(o: { prefix: string; cursor?: string }): Promise<Listing> }, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, cursor });
+    keys.push(...page.objects.map((o) => o.key));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return keys.sort();
+}
+
 /** Every object key under a prefix. */
 export async function objectKeys(persistDir: string, prefix = ""): Promise<string[]> {
   const mf = new Miniflare({
@@ -41,15 +55,7 @@ export async function objectKeys(persistDir: string, prefix = ""): Promise<strin
     r2Persist: path.join(persistDir, "v3", "r2"),
   });
   try {
-    const bucket = await mf.getR2Bucket("MEDIA");
-    const keys: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await bucket.list({ prefix, cursor });
-      keys.push(...page.objects.map((o) => o.key));
-      cursor = page.truncated ? page.cursor : undefined;
-    } while (cursor);
-    return keys.sort();
+    return await listKeys(await mf.getR2Bucket("MEDIA"), prefix);
   } finally {
     await mf.dispose();
   }

@@ -1,20 +1,36 @@
-// The whole local stack for end-to-end tests: a Redis of its own, the edge under `wrangler dev`
-// (test/support/wrangler-dev.ts) and the transcoder (transcoder/src/main.ts) wired to each other,
-// each on a free port with its own state, all stopped by stop().
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { AdminClient } from "../../scripts/stack/admin-client";
-import { vendorHls } from "../../scripts/stack/vendor.mjs";
-import { freePort, waitFor } from "./ports";
-import { type RedisServer, startRedis } from "./redis";
-import { type DevEdge, ROOT, TEST_ADMIN_TOKEN, TEST_SIGNING_SECRET, startEdge } from "./wrangler-dev";
+// The tests' flavour of the development harness (scripts/harness/): the edge under `wrangler dev` with
+// the tests' secrets, and the whole local stack (a Redis of its own, the edge, the transcoder wired to
+// each other), each on free ports with its own temporary state, all stopped by stop().
+import { AdminClient } from "../../scripts/harness/admin-client";
+import { type DevEdge, type EdgeOptions, startEdge as startDevEdge } from "../../scripts/harness/edge";
+import { freePort } from "../../scripts/harness/ports";
+import { type RunningRedis, startRedis } from "../../scripts/harness/redis";
+import { type RunningTranscoder, type TranscoderOptions, startTranscoder } from "../../scripts/harness/transcoder";
+import { vendorHls } from "../../scripts/vendor.mjs";
+
+export { ROOT } from "../../scripts/harness/config";
+export { freePort, waitFor } from "../../scripts/harness/ports";
+export { startRedis } from "../../scripts/harness/redis";
+export type { DevEdge, RunningRedis as RedisServer, RunningTranscoder };
+
+export const TEST_ADMIN_TOKEN = "e2e-admin-token";
+export const TEST_SIGNING_SECRET = "e2e-signing-secret";
+
+/** `wrangler dev` on free ports and a temp state dir, with the tests' admin token and signing secret. */
+export function startEdge(opts: EdgeOptions = {}): Promise<DevEdge> {
+  return startDevEdge({ ...opts, vars: { ADMIN_TOKEN: TEST_ADMIN_TOKEN, SIGNING_SECRET: TEST_SIGNING_SECRET, ...opts.vars } });
+}
+
+/** The transcoder with the tests' signing secret and the fastest x264 preset. */
+export function startTestTranscoder(opts: Omit<TranscoderOptions, "signingSecret">): Promise<RunningTranscoder> {
+  return startTranscoder({ signingSecret: TEST_SIGNING_SECRET, ...opts, env: { X264_PRESET: "ultrafast", ...opts.env } });
+}
 
 export interface TestStack {
   url: string;
   edge: DevEdge;
-  redis: RedisServer;
+  redis: RunningRedis;
+  transcoder: RunningTranscoder;
   intakeUrl: string;
   adminToken: string;
   admin: AdminClient;
@@ -39,66 +55,25 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
   try {
     const redis = await startRedis();
     stoppers.push(() => redis.stop());
-
     const intakePort = await freePort();
     const intakeUrl = `http://127.0.0.1:${intakePort}`;
     const edge = await startEdge({ vars: { TRANSCODER_URL: intakeUrl, ...opts.vars } });
     stoppers.push(() => edge.stop());
-
-    const tempDir = mkdtempSync(path.join(tmpdir(), "transcoder-e2e-"));
-    stoppers.push(async () => rmSync(tempDir, { recursive: true, force: true }));
-    let logs = "";
-    const child: ChildProcess = spawn(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "transcoder/src/main.ts")], {
-      cwd: ROOT,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        EDGE_URL: edge.url,
-        SIGNING_SECRET: TEST_SIGNING_SECRET,
-        REDIS_URL: redis.url,
-        INTAKE_PORT: String(intakePort),
-        TEMP_DIR: tempDir,
-        X264_PRESET: "ultrafast",
-        ...opts.transcoderEnv,
-      },
-    });
-    child.stdout!.on("data", (d) => (logs += d));
-    child.stderr!.on("data", (d) => (logs += d));
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    stoppers.push(async () => {
-      killGroup(child);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      killGroup(child, "SIGKILL");
-    });
-    await waitFor("the transcoder's intake", async () => {
-      if (child.exitCode !== null) throw new Error(`the transcoder exited (${child.exitCode}):\n${logs}`);
-      return (await fetch(`${intakeUrl}/healthz`)).ok;
-    }, 60_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${logs}`);
-    });
-
+    const transcoder = await startTestTranscoder({ edgeUrl: edge.url, redisUrl: redis.url, intakePort, env: opts.transcoderEnv });
+    stoppers.push(() => transcoder.stop());
     return {
       url: edge.url,
       edge,
       redis,
+      transcoder,
       intakeUrl,
       adminToken: TEST_ADMIN_TOKEN,
       admin: new AdminClient(edge.url, TEST_ADMIN_TOKEN),
-      transcoderLogs: () => logs,
+      transcoderLogs: () => transcoder.logs(),
       stop: stopAll,
     };
   } catch (e) {
     await stopAll();
     throw e;
-  }
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM") {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal);
   }
 }

@@ -8,11 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { episodeOutputPrefix, episodeSourceKey } from "../../schema/keys";
 import type { JobDelivery } from "../../schema/jobs";
 import { signRequest } from "../../schema/signing";
-import { freePort } from "../support/ports";
-import { TEST_SIGNING_SECRET } from "../support/wrangler-dev";
+import { TEST_SIGNING_SECRET, freePort } from "../support/stack";
 import { makeClip, makeLyingClip, makeTempDir } from "./clips";
 import { redisOptions } from "../../transcoder/src/queue";
-import { type Harness, QUEUE_NAME, type TranscoderProcess, createFilm, finished, inspect, spawnTranscoder, startHarness, uploadEpisode, waitForJob } from "./edge-harness";
+import { type Harness, QUEUE_NAME, type TranscoderProcess, createFilm, finished, inspect, spawnTranscoder, startHarness, uploadEpisode, waitForJob } from "../support/edge-harness";
 
 let h: Harness;
 let events: QueueEvents;

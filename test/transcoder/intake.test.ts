@@ -8,7 +8,7 @@ import { loadConfig } from "../../transcoder/src/config";
 import { locateFfmpeg } from "../../transcoder/src/ffmpeg/locate";
 import { redisOptions } from "../../transcoder/src/queue";
 import { type Transcoder, startTranscoder } from "../../transcoder/src/service";
-import { type RedisServer, startRedis } from "../support/redis";
+import { type RedisServer, startRedis } from "../support/stack";
 
 const SECRET = "intake-test-secret";
 let redis: RedisServer;

@@ -11,8 +11,7 @@ import { locateFfmpeg } from "../../transcoder/src/ffmpeg/locate";
 import { PullBridge } from "../../transcoder/src/pull";
 import { redisOptions } from "../../transcoder/src/queue";
 import { type Transcoder, startTranscoder } from "../../transcoder/src/service";
-import { freePort } from "../support/ports";
-import { type RedisServer, startRedis } from "../support/redis";
+import { freePort, type RedisServer, startRedis } from "../support/stack";
 
 const ACCOUNT = "acc123";
 const QUEUE_ID = "q456";

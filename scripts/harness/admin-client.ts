@@ -1,29 +1,25 @@
-// A small client of the edge's admin API (bearer token) for the demo loader and the end-to-end
-// tests. Uploads use the seed's form routes; the signed multipart flow is the CLI's and the admin
-// page's.
+// The one client of the edge's admin API (bearer token): the demo loader, the upload CLI, the tests and
+// the benches. Uploads here use the seed's form routes; the signed multipart flow is the upload CLI's
+// (scripts/upload.ts, on request()) and the admin page's.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { type JobView, jobIsOver } from "../../schema/jobs";
 
+export type { JobView } from "../../schema/jobs";
+export { jobIsOver } from "../../schema/jobs";
+
+/** `POST /api/v1/upload/media/`: title, type, category and location are required (see docs/api.md). */
 export interface FilmInput {
   title: string;
   type: string;
   category: string;
   location: string;
-  releaseYear: number;
-  language: string;
-  state: string;
-  actors: string[];
-  directors: string[];
-  introduction: string;
-}
-
-export interface JobView {
-  id: string;
-  kind: string;
-  status: "queued" | "running" | "complete" | "failed" | "superseded";
-  progress: number;
-  attempts: number;
-  error: string | null;
+  releaseYear?: number;
+  language?: string;
+  state?: string;
+  actors?: string[];
+  directors?: string[];
+  introduction?: string;
 }
 
 const TYPES: Record<string, string> = {
@@ -51,27 +47,70 @@ async function fetchRetryingStaleSockets(url: string, init: RequestInit, tries =
   }
 }
 
-export class AdminClient {
+export class AdminError extends Error {
   constructor(
-    readonly edge: string,
-    readonly token: string,
-  ) {}
+    readonly method: string,
+    readonly route: string,
+    readonly status: number,
+    readonly reason: string,
+  ) {
+    super(`${method} ${route} → ${status}: ${reason}`);
+  }
+}
 
-  private async call<T>(method: string, route: string, body?: BodyInit, contentType?: string): Promise<T> {
+export interface FollowOptions {
+  /** Sees every new status or progress. */
+  onChange?: (job: JobView) => void;
+  /** Sees every answer, changed or not. */
+  onPoll?: (job: JobView) => void;
+  /** Until this holds (default: the job is over). */
+  until?: (job: JobView) => boolean;
+  /** Between polls (default 500 ms). */
+  pollMs?: number;
+  /** Default 10 minutes. */
+  timeoutMs?: number;
+}
+
+export class AdminClient {
+  readonly edge: string;
+
+  constructor(
+    edge: string,
+    readonly token: string,
+  ) {
+    this.edge = edge.replace(/\/+$/, "");
+  }
+
+  /** One call, whatever its status: the parsed JSON body (`{reason}` when the body is not JSON). */
+  async request<T>(method: string, route: string, body?: BodyInit | object): Promise<{ status: number; json: T }> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    if (contentType) headers["content-type"] = contentType;
-    const res = await fetchRetryingStaleSockets(`${this.edge}${route}`, { method, headers, body });
-    const text = await res.text();
-    if (!res.ok) {
-      let reason = text;
-      try {
-        reason = (JSON.parse(text) as { reason?: string }).reason ?? text;
-      } catch {
-        // not JSON
-      }
-      throw new Error(`${method} ${route} → ${res.status}: ${reason}`);
+    let payload: BodyInit | undefined;
+    if (body === undefined || body instanceof FormData || typeof body === "string") payload = body;
+    else {
+      payload = JSON.stringify(body);
+      headers["content-type"] = "application/json";
     }
-    return (text ? JSON.parse(text) : null) as T;
+    const res = await fetchRetryingStaleSockets(`${this.edge}${route}`, { method, headers, body: payload });
+    const text = await res.text();
+    let json: unknown = null;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = { reason: text };
+      }
+    }
+    return { status: res.status, json: json as T };
+  }
+
+  /** One call that must succeed (2xx); else an AdminError with the edge's reason. */
+  async call<T>(method: string, route: string, body?: BodyInit | object): Promise<T> {
+    const r = await this.request<T>(method, route, body);
+    if (r.status < 200 || r.status > 299) {
+      const reason = (r.json as { reason?: string } | null)?.reason ?? JSON.stringify(r.json);
+      throw new AdminError(method, route, r.status, reason);
+    }
+    return r.json;
   }
 
   private form(file: string, fields: Record<string, string> = {}) {
@@ -83,7 +122,7 @@ export class AdminClient {
   }
 
   async createFilm(input: FilmInput): Promise<string> {
-    const { id } = await this.call<{ id: string }>("POST", "/api/v1/upload/media/", JSON.stringify(input), "application/json");
+    const { id } = await this.call<{ id: string }>("POST", "/api/v1/upload/media/", input);
     return id;
   }
 
@@ -116,20 +155,22 @@ export class AdminClient {
     return this.call<JobView>("GET", `/api/v1/admin/jobs/${encodeURIComponent(id)}`);
   }
 
-  /** Polls a job until it ends; `onChange` sees every new status/progress. */
-  async followJob(id: string, onChange: (job: JobView) => void = () => {}, timeoutMs = 10 * 60_000): Promise<JobView> {
+  /** Polls a job until it is over (or `until` holds); answers the last job seen. */
+  async followJob(id: string, opts: FollowOptions = {}): Promise<JobView> {
+    const { onChange, onPoll, until = jobIsOver, pollMs = 500, timeoutMs = 10 * 60_000 } = opts;
     const deadline = Date.now() + timeoutMs;
     let last = "";
     for (;;) {
       const job = await this.job(id);
+      onPoll?.(job);
       const seen = `${job.status} ${Math.round(job.progress * 100)}`;
       if (seen !== last) {
         last = seen;
-        onChange(job);
+        onChange?.(job);
       }
-      if (job.status === "complete" || job.status === "failed" || job.status === "superseded") return job;
-      if (Date.now() > deadline) throw new Error(`job ${id} did not finish within ${timeoutMs / 1000} s (last: ${seen} %)`);
-      await new Promise((r) => setTimeout(r, 500));
+      if (until(job)) return job;
+      if (Date.now() > deadline) throw new Error(`job ${id} did not get there within ${timeoutMs / 1000} s; last seen: ${JSON.stringify(job)}`);
+      await new Promise((r) => setTimeout(r, pollMs));
     }
   }
 }

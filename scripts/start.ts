@@ -1,6 +1,7 @@
 // `npm start`: the whole local stack in one command: Redis, the edge (wrangler dev with local D1,
 // R2 and Queues) and the transcoder, wired together with the secrets of .dev.vars; demo content on
-// the first start. Ctrl-C or SIGTERM stops every process it started.
+// the first start. Ctrl-C or SIGTERM stops every process it started. Its parts are the harness's
+// (scripts/harness/), the same the tests and the benches start.
 //   npm start [-- --no-demo | --demo]
 // Configuration (env): EDGE_PORT (8787), INTAKE_PORT (wrangler.toml's TRANSCODER_URL port, 8789),
 // REDIS_PORT (6390) or REDIS_URL (use that Redis, start none), STATE_DIR (.state), EDGE_STATE_DIR
@@ -8,19 +9,22 @@
 // DEMO=0 (never load the demo content), DEMO_SECONDS (length of the demo clips, 15).
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { readDevVars, stackConfig } from "./stack/config.mjs";
-import { isPortFree, waitUntilClosed } from "./stack/ports.mjs";
-import { ProcessGroup } from "./stack/processes.mjs";
-import { applyMigrations, ensureSystemDeps, startEdge, startRedis, startTranscoder } from "./stack/services.mjs";
-import { vendorHls } from "./stack/vendor.mjs";
+import { readDevVars, stackConfig } from "./harness/config";
+import { applyMigrations, startEdge } from "./harness/edge";
+import { isPortFree, waitUntilClosed } from "./harness/ports";
+import { ProcessGroup } from "./harness/processes";
+import { startRedis } from "./harness/redis";
+import { ensureSystemDeps } from "./harness/programs";
+import { TSX, startTranscoder } from "./harness/transcoder";
+import { vendorHls } from "./vendor.mjs";
 
 const argv = process.argv.slice(2);
 const cfg = stackConfig();
-const rel = (p) => {
+const rel = (p: string) => {
   const r = path.relative(process.cwd(), p);
   return r.startsWith("..") ? p : r || ".";
 };
-const say = (text) => process.stdout.write(`[stack] ${text}\n`);
+const say = (text: string) => process.stdout.write(`[stack] ${text}\n`);
 
 process.chdir(cfg.root);
 if (!existsSync(cfg.devVarsFile)) {
@@ -35,11 +39,11 @@ if (!devVars.SIGNING_SECRET || !devVars.ADMIN_TOKEN) {
 vendorHls();
 
 await ProcessGroup.reapStale(cfg.pidFile, say);
-const wanted = [
+const wanted: [string, number][] = [
   ["EDGE_PORT", cfg.edgePort],
   ["INTAKE_PORT", cfg.intakePort],
-  ...(cfg.externalRedisUrl ? [] : [["REDIS_PORT", cfg.redisPort]]),
-  ...(cfg.inspectorPort ? [["INSPECTOR_PORT", cfg.inspectorPort]] : []),
+  ...(cfg.externalRedisUrl ? [] : [["REDIS_PORT", cfg.redisPort] as [string, number]]),
+  ...(cfg.inspectorPort ? [["INSPECTOR_PORT", cfg.inspectorPort] as [string, number]] : []),
 ];
 for (const [name, port] of wanted) {
   if (!(await isPortFree(port))) {
@@ -48,34 +52,28 @@ for (const [name, port] of wanted) {
   }
 }
 
-ensureSystemDeps(cfg.root, ["ffmpeg"]);
+ensureSystemDeps(["ffmpeg"]);
 
 const group = new ProcessGroup({ logDir: cfg.logDir, pidFile: cfg.pidFile });
 let stopping = false;
 
-async function shutdown(code) {
+async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   say("stopping…");
   await group.stopAll();
-  const stuck = [];
+  const stuck: string[] = [];
   for (const [name, port] of wanted) if (!(await waitUntilClosed(port, 5000))) stuck.push(`${name} ${port}`);
   if (stuck.length) say(`still bound after stopping: ${stuck.join(", ")}`);
   else say("stopped; every port is free");
   process.exit(code);
 }
 
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(sig, () => {
     if (stopping) {
       // A second Ctrl-C: no more waiting.
-      for (const p of group.procs) {
-        try {
-          if (p.child.pid) process.kill(-p.child.pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }
+      group.killAll();
       process.exit(130);
     }
     void shutdown(0);
@@ -92,16 +90,36 @@ try {
   if (cfg.externalRedisUrl) say(`using the Redis at ${cfg.redisUrl}`);
   else {
     say(`starting Redis on port ${cfg.redisPort} (data in ${rel(cfg.redisDir)})`);
-    await startRedis(group, cfg);
+    // In the stack's own process group rather than the terminal's, so that a Ctrl-C reaches the
+    // supervisor only and Redis stops last, after the transcoder has handed its jobs back.
+    await startRedis({ port: cfg.redisPort, dir: cfg.redisDir, group });
   }
   say(`applying D1 migrations (local data in ${rel(cfg.edgeStateDir)})`);
-  applyMigrations(cfg);
+  applyMigrations(cfg.edgeStateDir);
   say(`starting the edge (wrangler dev) on port ${cfg.edgePort}`);
-  await startEdge(group, cfg);
+  // Secrets come from .dev.vars, which wrangler dev reads by itself; the transcoder's intake and the
+  // public base URL follow the configured ports.
+  await startEdge({
+    port: cfg.edgePort,
+    inspectorPort: cfg.inspectorPort,
+    persistDir: cfg.edgeStateDir,
+    migrate: false,
+    vars: { TRANSCODER_URL: cfg.intakeUrl, PUBLIC_BASE_URL: cfg.publicBaseUrl },
+    group,
+  });
   say(`starting the transcoder (intake on port ${cfg.intakePort})`);
-  await startTranscoder(group, cfg, devVars.SIGNING_SECRET);
+  await startTranscoder({
+    // The job URLs the edge signs are at PUBLIC_BASE_URL, and the transcoder follows only URLs at
+    // EDGE_URL's origin: the two must be the same.
+    edgeUrl: cfg.publicBaseUrl,
+    redisUrl: cfg.redisUrl,
+    signingSecret: devVars.SIGNING_SECRET,
+    intakePort: cfg.intakePort,
+    tempDir: cfg.transcoderTempDir,
+    group,
+  });
 } catch (e) {
-  say(`start failed: ${e.message}`);
+  say(`start failed: ${(e as Error).message}`);
   await shutdown(1);
 }
 
@@ -122,9 +140,9 @@ process.stdout.write(lines.join("\n") + "\n");
 say("ready");
 
 /** True once a demo load ran to the end against this edge state. */
-function demoLoaded() {
+function demoLoaded(): boolean {
   try {
-    return JSON.parse(readFileSync(cfg.demoMarker, "utf8")).complete === true;
+    return (JSON.parse(readFileSync(cfg.demoMarker, "utf8")) as { complete?: boolean }).complete === true;
   } catch {
     return false;
   }
@@ -132,12 +150,10 @@ function demoLoaded() {
 const demoWanted = argv.includes("--demo") || (!argv.includes("--no-demo") && process.env.DEMO !== "0" && !demoLoaded());
 if (demoWanted) {
   say("loading the demo content (first start; `npm start -- --no-demo` or DEMO=0 skips it, `npm run demo` reloads it)");
-  const demo = group.start(
-    "demo",
-    path.join(cfg.root, "node_modules/.bin/tsx"),
-    [path.join(cfg.root, "scripts/demo.ts"), "--edge", cfg.edgeUrl, "--marker", cfg.demoMarker],
-    { cwd: cfg.root, env: { ...process.env, ADMIN_TOKEN: devVars.ADMIN_TOKEN } },
-  );
+  const demo = group.start("demo", TSX, [path.join(cfg.root, "scripts/demo.ts"), "--edge", cfg.edgeUrl, "--marker", cfg.demoMarker], {
+    cwd: cfg.root,
+    env: { ...process.env, ADMIN_TOKEN: devVars.ADMIN_TOKEN },
+  });
   const code = await demo.exited;
   if (stopping) await new Promise(() => {});
   say(code === 0 ? `demo content ready: open ${cfg.edgeUrl}/` : `the demo content failed (exit ${code}); see ${rel(path.join(cfg.logDir, "demo.log"))}; retry with npm run demo`);

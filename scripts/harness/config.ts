@@ -1,11 +1,11 @@
 // Where the local stack runs and keeps its data, from the environment (see README "Configuration").
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The repository's root. */
+export const ROOT = path.resolve(import.meta.dirname, "../..");
 
-function port(env, name, fallback) {
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
@@ -14,27 +14,29 @@ function port(env, name, fallback) {
 }
 
 /** The intake port wrangler.toml's TRANSCODER_URL points at, so both sides agree by default. */
-function intakePortOfWranglerToml() {
+function intakePortOfWranglerToml(): number {
   const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
   const m = /^TRANSCODER_URL\s*=\s*"[^"]*:(\d+)\/?"/m.exec(toml);
   return m ? Number(m[1]) : 8789;
 }
 
 /** KEY=VALUE lines of a .dev.vars file (quotes stripped, comments skipped). */
-export function readDevVars(file) {
-  const vars = {};
+export function readDevVars(file: string): Record<string, string> {
+  const vars: Record<string, string> = {};
   if (!existsSync(file)) return vars;
   for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
     const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
     if (!m) continue;
-    let value = m[2];
+    let value = m[2]!;
     if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1);
-    vars[m[1]] = value;
+    vars[m[1]!] = value;
   }
   return vars;
 }
 
-export function stackConfig(env = process.env) {
+export type StackConfig = ReturnType<typeof stackConfig>;
+
+export function stackConfig(env: NodeJS.ProcessEnv = process.env) {
   const stateDir = path.resolve(ROOT, env.STATE_DIR || ".state");
   // The edge's local D1/R2/Queues default to wrangler's own place, so `npm run db:migrate`,
   // `npm run seed` and `wrangler d1 execute --local` see the same data as `npm start`.
@@ -55,6 +57,7 @@ export function stackConfig(env = process.env) {
     edgePort,
     intakePort,
     redisPort,
+    /** 0: wrangler's own default. */
     inspectorPort: port(env, "INSPECTOR_PORT", 0),
     edgeUrl,
     publicBaseUrl: env.PUBLIC_BASE_URL || edgeUrl,
