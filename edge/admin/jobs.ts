@@ -4,7 +4,7 @@ import { JobStatus } from "../../schema/enums";
 import { JobId } from "../../schema/ids";
 import { jobs } from "../../schema/tables";
 import { resourceApp } from "../lib/openapi";
-import { adminSecurity, refused } from "./responses";
+import { adminSecurity, refused } from "../lib/responses";
 import { JobView, jobView } from "./job-view";
 
 const security = adminSecurity;

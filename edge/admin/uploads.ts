@@ -7,13 +7,13 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
 import { verifyGrant, signGrant } from "../../schema/signing";
 import { uploadParts, uploads } from "../../schema/tables";
-import { publicBase, tuning } from "../bridge/config";
+import { publicBase, tuning } from "../config";
 import type { Env } from "../env";
+import { type JobTarget, filmExists, registerJob, sourceKeyFor } from "../jobs";
 import { ApiError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
-import { adminSecurity, refused } from "./responses";
+import { adminSecurity, refused } from "../lib/responses";
 import { SNIFF_BYTES, sniffVideo } from "../lib/sniff";
-import { type SourceTarget, filmExists, registerSource, sourceKeyFor } from "../upload/sources";
 
 const MiB = 1024 * 1024;
 export const MIN_PART_BYTES = 8 * MiB;
@@ -48,7 +48,7 @@ const CreateUpload = z
   .openapi("CreateUpload");
 
 /** What an upload row stores as its target: the ids it will use are fixed when it is created. */
-type StoredTarget = SourceTarget & { jobId: string };
+type StoredTarget = JobTarget & { jobId: string };
 
 const PartUrl = z.object({ number: z.number(), url: z.string() });
 const Part = z.object({ number: z.number(), size: z.number(), etag: z.string() });
@@ -281,7 +281,7 @@ export const adminUploads = resourceApp()
 
       const { jobId, ...source } = target;
       try {
-        await registerSource(c.env, db, c.executionCtx, source as SourceTarget, jobId, [
+        await registerJob(c.env, db, c.executionCtx, source as JobTarget, jobId, [
           db.update(uploads).set({ status: "completed" }).where(and(eq(uploads.id, row.id), eq(uploads.status, "open"))),
           db.delete(uploadParts).where(eq(uploadParts.uploadId, row.id)),
         ]);

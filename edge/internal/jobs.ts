@@ -5,11 +5,10 @@ import { createMiddleware } from "hono/factory";
 import { JobId } from "../../schema/ids";
 import { CompleteCallback, FailCallback, JobUrls, ProgressCallback } from "../../schema/jobs";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
-import { mintJobUrls } from "../bridge/urls";
 import type { AppEnv } from "../env";
+import { completeJob, failJob, loadJob, mintJobUrls, recordProgress } from "../jobs";
 import { resourceApp } from "../lib/openapi";
-import { refused } from "../admin/responses";
-import { completeJob, failJob, loadJob, recordProgress } from "./job-updates";
+import { refused } from "../lib/responses";
 
 const Ack = z.looseObject({ id: z.string(), status: z.string() });
 

@@ -2,12 +2,11 @@
 // the whole credential (schema/signing.ts: method, exact key or prefix, expiry, maximum size).
 import { createRoute, z } from "@hono/zod-openapi";
 import { isSafeKey, verifyGrant } from "../../schema/signing";
-import { INTERNAL_OBJECTS_PATH, MAX_OUTPUT_OBJECT_BYTES } from "../bridge/urls";
 import type { Env } from "../env";
+import { INTERNAL_OBJECTS_PATH, MAX_OUTPUT_OBJECT_BYTES } from "../jobs";
 import { ApiError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
-import { refused } from "../admin/responses";
-
+import { refused } from "../lib/responses";
 
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: "application/vnd.apple.mpegurl",

@@ -1,20 +1,20 @@
 // The seed's upload routes (/api/v1/upload), behind the admin bearer token (edge/lib/auth.ts).
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { AdType } from "../../schema/enums";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
 import * as keys from "../../schema/keys";
-import { ads, episodes, films, jobs } from "../../schema/tables";
-import { publicBase } from "../bridge/config";
+import { ads, episodes, films } from "../../schema/tables";
+import { publicBase } from "../config";
 import type { Env } from "../env";
+import { filmExists, registerJob, retireJobs, sourceKeyFor } from "../jobs";
 import { ApiError, describeZodError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
-import { adminSecurity, refused } from "../admin/responses";
+import { adminSecurity, refused } from "../lib/responses";
 import type { Sniffed } from "../lib/sniff";
+import { cleanupLater, deletePrefix } from "../lib/storage";
 import { FilmInput, createFilm, deleteFilm, reindexFilm } from "./films";
 import { checkContentLength, receiveFormFile } from "./form-file";
-import { filmExists, registerSource, sourceKeyFor } from "./sources";
-import { cleanupLater, deletePrefix } from "./storage";
 
 const ok = <T extends z.ZodType>(schema: T, description = "done") => ({ 200: { description, content: { "application/json": { schema } } } });
 const security = adminSecurity;
@@ -190,7 +190,7 @@ export const upload = resourceApp()
         },
       });
       try {
-        const message = await registerSource(c.env, c.var.db, c.executionCtx, target, jobId);
+        const message = await registerJob(c.env, c.var.db, c.executionCtx, target, jobId);
         return c.json({ jobId, status: "queued" as const, source: message.sourceKey }, 200);
       } catch (e) {
         await up.discard();
@@ -218,13 +218,8 @@ export const upload = resourceApp()
       }
       const now = Date.now();
       const prefix = keys.episodePrefix(id, route, episode);
-      const sameEpisode = and(eq(jobs.filmId, id), eq(jobs.route, route), eq(jobs.episode, episode));
       await db.batch([
-        db
-          .update(jobs)
-          .set({ status: "superseded", error: "episode deleted", finishedAt: now, updatedAt: now })
-          .where(and(sameEpisode, inArray(jobs.status, ["queued", "running"]))),
-        db.delete(jobs).where(and(sameEpisode, notInArray(jobs.status, ["queued", "running", "superseded"]))),
+        ...retireJobs(db, { filmId: id, route, episode }, "episode deleted", now),
         db.delete(episodes).where(where),
         db
           .update(films)
@@ -282,7 +277,7 @@ export const upload = resourceApp()
         kindOnly(type === "FILM" ? "video" : "image")(up.file.sniffed);
         const expiresAt = Date.parse(fields.expired_time);
         if (type === "FILM") {
-          await registerSource(c.env, c.var.db, c.executionCtx, { kind: "ad", adId, expiresAt }, jobId);
+          await registerJob(c.env, c.var.db, c.executionCtx, { kind: "ad", adId, expiresAt }, jobId);
           return c.json({ id: adId, type, status: "processing" as const, jobId }, 200);
         }
         await c.var.db.insert(ads).values({

@@ -1,4 +1,5 @@
-// What the transcoder's callbacks do to the database. Every write is guarded by the state it
+// What happens to a job after it is registered: the transcoder's callbacks (progress, complete,
+// fail), the bridge's failed deliveries, and a job given up on. Every write is guarded by the state it
 // expects (the job still active, the episode still pointing at this job), so a late, repeated or
 // superseded callback can never overwrite a newer result.
 import { and, eq, inArray, sql } from "drizzle-orm";
@@ -7,14 +8,14 @@ import * as keys from "../../schema/keys";
 import type { CompleteCallback, FailCallback, ProgressCallback } from "../../schema/jobs";
 import { isSafeKey } from "../../schema/signing";
 import { ads, episodes, films, jobs } from "../../schema/tables";
-import { flag } from "../bridge/config";
+import { flag } from "../config";
 import type { Env } from "../env";
-import { cleanupLater, deletePrefix } from "../upload/storage";
+import { cleanupLater, deletePrefix } from "../lib/storage";
+import { ACTIVE_STATUSES as ACTIVE } from "./targets";
 
 export type Job = typeof jobs.$inferSelect;
 export type Outcome = { status: 200 | 400 | 409; body: Record<string, unknown> };
 
-const ACTIVE = ["queued", "running"] as const;
 const isActive = (job: Job) => (ACTIVE as readonly string[]).includes(job.status);
 const refuse = (status: 400 | 409, reason: string): Outcome => ({ status, body: { reason } });
 
@@ -160,7 +161,7 @@ export async function failJob(env: Env, db: DrizzleD1Database, ctx: Cleanup, job
 }
 
 /** The job failed for good: so does its episode or ad, if it is still waiting for this job. */
-export async function markFailed(db: DrizzleD1Database, job: Job, error: string, now = Date.now(), attempts: ReturnType<typeof sql> | typeof jobs.attempts = jobs.attempts) {
+export async function markFailed(db: DrizzleD1Database, job: Pick<Job, "id" | "kind" | "adId">, error: string, now = Date.now(), attempts: ReturnType<typeof sql> | typeof jobs.attempts = jobs.attempts) {
   await db.batch([
     db
       .update(jobs)
@@ -176,4 +177,12 @@ export async function markFailed(db: DrizzleD1Database, job: Job, error: string,
           .set({ status: "failed" })
           .where(and(eq(ads.id, job.adId!), eq(ads.jobId, job.id))),
   ]);
+}
+
+/** A delivery to the transcoder failed and will be retried: shown by the job API while the job waits. */
+export async function noteDeliveryFailure(db: DrizzleD1Database, jobId: string, error: string): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ error: error.slice(0, 4000), updatedAt: Date.now() })
+    .where(and(eq(jobs.id, jobId), eq(jobs.status, "queued")));
 }

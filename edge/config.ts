@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import type { Env } from "./env";
 
 /**
  * Optional tuning, read from vars when a deployment sets them (they are not in wrangler.toml: the

@@ -1,7 +1,7 @@
 import type { JobUrls } from "../../schema/jobs";
 import { signGrant } from "../../schema/signing";
 import type { Env } from "../env";
-import { publicBase, tuning } from "./config";
+import { publicBase, tuning } from "../config";
 
 /** Largest single output file the transcoder may PUT (a segment, a playlist, the poster frame). */
 export const MAX_OUTPUT_OBJECT_BYTES = 512 * 1024 * 1024;
