@@ -1,29 +1,113 @@
+// The Worker's configuration: the vars of wrangler.toml (plus two optional tuning vars) and the two
+// secrets, read and validated once per env object. A bad value never takes the service down: each
+// field falls back the way the README's configuration table says (an invalid AD_BREAKS is logged and
+// played without ads, an invalid size uses the default).
+import { z } from "zod";
 import type { Env } from "./env";
+import { type BreakSpec, parseAdBreaks } from "./hls/ad-breaks";
+import { ApiError } from "./lib/errors";
+
+const MiB = 1024 * 1024;
+
+/** A whole number above 0 (bytes, seconds); unset, empty or anything else: `fallback`. */
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).catch(fallback);
+const flag = z
+  .string()
+  .optional()
+  .transform((v) => /^(1|true|yes|on)$/i.test((v ?? "").trim()));
+/** Base URLs are joined with paths that start with "/": no trailing slash, whatever the var says. */
+const baseUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? "").replace(/\/+$/, ""));
+/** An empty secret is no secret. */
+const secret = z
+  .string()
+  .optional()
+  .transform((v) => v || null);
 
 /**
- * Optional tuning, read from vars when a deployment sets them (they are not in wrangler.toml: the
- * defaults suit most deployments).
- *   JOB_URL_TTL_SECONDS     lifetime of a job's signed source/output URLs (default 6 h)
- *   UPLOAD_URL_TTL_SECONDS  lifetime of a signed multipart upload's part URLs (default 24 h)
+ * CORS_ORIGINS: `*` (any origin) or a comma-separated list of origins (`https://a.example, https://b.example`);
+ * empty: no cross-origin access.
  */
-type Tuning = "JOB_URL_TTL_SECONDS" | "UPLOAD_URL_TTL_SECONDS";
-
-const DEFAULTS: Record<Tuning, number> = {
-  JOB_URL_TTL_SECONDS: 6 * 3600,
-  UPLOAD_URL_TTL_SECONDS: 24 * 3600,
-};
-
-export function tuning(env: Env, name: Tuning): number {
-  const raw = (env as unknown as Partial<Record<Tuning, string>>)[name];
-  const n = raw === undefined || raw === "" ? NaN : Number(raw);
-  return Number.isSafeInteger(n) && n > 0 ? n : DEFAULTS[name];
+export function parseOrigins(value: string | undefined): "*" | string[] {
+  const list = (value ?? "")
+    .split(",")
+    .map((o) => o.trim().replace(/\/+$/, ""))
+    .filter(Boolean);
+  return list.includes("*") ? "*" : list;
 }
 
-/** `PUBLIC_BASE_URL` without a trailing slash: the origin the transcoder and uploaders reach. */
-export function publicBase(env: Env): string {
-  return env.PUBLIC_BASE_URL.replace(/\/+$/, "");
+const Vars = z.object({
+  PUBLIC_BASE_URL: baseUrl,
+  TRANSCODER_URL: baseUrl,
+  AD_BREAKS: z.string().optional().transform((v) => parseAdBreaks(v)),
+  CORS_ORIGINS: z.string().optional().transform(parseOrigins),
+  MEDIA_SIGNING: flag,
+  MAX_UPLOAD_BYTES: positiveInt(100 * MiB),
+  MAX_IMAGE_BYTES: positiveInt(10 * MiB),
+  DELETE_SOURCE_AFTER_TRANSCODE: flag,
+  // Optional tuning, not in wrangler.toml: the defaults suit most deployments.
+  JOB_URL_TTL_SECONDS: positiveInt(6 * 3600),
+  UPLOAD_URL_TTL_SECONDS: positiveInt(24 * 3600),
+  ADMIN_TOKEN: secret,
+  SIGNING_SECRET: secret,
+});
+
+export interface Config {
+  /** The origin the website, the transcoder and uploaders reach (`<cdn>` of the API contract). */
+  publicBaseUrl: string;
+  transcoderUrl: string;
+  /** Empty when AD_BREAKS says none, or is invalid. */
+  adBreaks: BreakSpec[];
+  corsOrigins: "*" | string[];
+  mediaSigning: boolean;
+  maxUploadBytes: number;
+  maxImageBytes: number;
+  deleteSourceAfterTranscode: boolean;
+  /** Lifetime of a job's signed source/output URLs. */
+  jobUrlTtlSeconds: number;
+  /** Lifetime of a signed multipart upload's part URLs. */
+  uploadUrlTtlSeconds: number;
+  adminToken: string | null;
+  signingSecret: string | null;
 }
 
-export function flag(value: string | undefined): boolean {
-  return /^(1|true|yes|on)$/i.test(value ?? "");
+// The env object lives as long as the isolate (a test may pass its own): parse each one once.
+const parsed = new WeakMap<object, Config>();
+
+export function config(env: Env): Config {
+  let cfg = parsed.get(env);
+  if (!cfg) {
+    cfg = fromVars(Vars.parse(env));
+    parsed.set(env, cfg);
+  }
+  return cfg;
+}
+
+function fromVars(v: z.infer<typeof Vars>): Config {
+  if (!v.AD_BREAKS.ok) console.error(`invalid AD_BREAKS, playing without ads: ${v.AD_BREAKS.error}`);
+  const adBreaks = v.AD_BREAKS.ok ? v.AD_BREAKS.breaks : [];
+  if (!v.SIGNING_SECRET && adBreaks.length) console.error("SIGNING_SECRET is not set: ad plans cannot be signed, playing without ads");
+  return {
+    publicBaseUrl: v.PUBLIC_BASE_URL,
+    transcoderUrl: v.TRANSCODER_URL,
+    adBreaks,
+    corsOrigins: v.CORS_ORIGINS,
+    mediaSigning: v.MEDIA_SIGNING,
+    maxUploadBytes: v.MAX_UPLOAD_BYTES,
+    maxImageBytes: v.MAX_IMAGE_BYTES,
+    deleteSourceAfterTranscode: v.DELETE_SOURCE_AFTER_TRANSCODE,
+    jobUrlTtlSeconds: v.JOB_URL_TTL_SECONDS,
+    uploadUrlTtlSeconds: v.UPLOAD_URL_TTL_SECONDS,
+    adminToken: v.ADMIN_TOKEN,
+    signingSecret: v.SIGNING_SECRET,
+  };
+}
+
+/** The signing secret, for routes that cannot work without it: a deployment mistake, answered 503. */
+export function requireSigningSecret(env: Env): string {
+  const s = config(env).signingSecret;
+  if (!s) throw new ApiError(503, "the server has no signing secret configured (set SIGNING_SECRET)");
+  return s;
 }

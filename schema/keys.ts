@@ -16,8 +16,11 @@ export const adImageKey = (adId: string, ext: string) => `ads/${adId}/image.${ex
 export const adSourceKey = (adId: string, jobId: string) => `ads/${adId}/source/${jobId}`;
 export const adOutputPrefix = (adId: string, jobId: string) => `ads/${adId}/hls/${jobId}/`;
 
-/** Public URL of a stored object: `{PUBLIC_BASE_URL}/api/v1/resource/media/{key}` ("bucket" = first segment). */
-export const mediaUrl = (publicBase: string, key: string) => `${publicBase.replace(/\/+$/, "")}/api/v1/resource/media/${key}`;
+/**
+ * Public URL of a stored object: `{PUBLIC_BASE_URL}/api/v1/resource/media/{key}` ("bucket" = first segment).
+ * `publicBase` has no trailing slash (edge/config.ts strips it).
+ */
+export const mediaUrl = (publicBase: string, key: string) => `${publicBase}/api/v1/resource/media/${key}`;
 
 /** Buckets the public media route serves (the first segment of a key). */
 export const MEDIA_BUCKETS = ["films", "ads"] as const;

@@ -7,7 +7,7 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
 import { verifyGrant, signGrant } from "../../schema/signing";
 import { uploadParts, uploads } from "../../schema/tables";
-import { publicBase, tuning } from "../config";
+import { config, requireSigningSecret } from "../config";
 import type { Env } from "../env";
 import { type JobTarget, filmExists, registerJob, sourceKeyFor } from "../jobs";
 import { ApiError } from "../lib/errors";
@@ -76,18 +76,13 @@ const partCount = (u: { size: number; partSize: number }) => Math.ceil(u.size / 
 const expectedPartSize = (u: { size: number; partSize: number }, n: number) =>
   n < partCount(u) ? u.partSize : u.size - (partCount(u) - 1) * u.partSize;
 
-function requireSecret(env: Env): string {
-  if (!env.SIGNING_SECRET) throw new ApiError(503, "the server has no signing secret configured (set SIGNING_SECRET)");
-  return env.SIGNING_SECRET;
-}
-
 async function partUrls(env: Env, u: { id: string; partSize: number; expiresAt: number }, numbers: number[]) {
-  const secret = requireSecret(env);
+  const secret = requireSigningSecret(env);
   const e = Math.floor(u.expiresAt / 1000);
   return Promise.all(
     numbers.map(async (n) => ({
       number: n,
-      url: `${publicBase(env)}/api/v1/admin/uploads/${u.id}/parts/${n}?token=${await signGrant(secret, { m: "PUT", k: partGrantKey(u.id, n), e, s: u.partSize })}`,
+      url: `${config(env).publicBaseUrl}/api/v1/admin/uploads/${u.id}/parts/${n}?token=${await signGrant(secret, { m: "PUT", k: partGrantKey(u.id, n), e, s: u.partSize })}`,
     })),
   );
 }
@@ -144,7 +139,7 @@ export const adminUploads = resourceApp()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      requireSecret(c.env);
+      requireSigningSecret(c.env);
       const db = c.var.db;
       const jobId = crypto.randomUUID();
       let target: StoredTarget;
@@ -158,7 +153,7 @@ export const adminUploads = resourceApp()
       const id = crypto.randomUUID();
       const key = sourceKeyFor(target, jobId);
       const now = Date.now();
-      const expiresAt = now + tuning(c.env, "UPLOAD_URL_TTL_SECONDS") * 1000;
+      const expiresAt = now + config(c.env).uploadUrlTtlSeconds * 1000;
       const mp = await c.env.MEDIA.createMultipartUpload(key, { httpMetadata: { contentType: body.contentType } });
       await db.insert(uploads).values({
         id,
@@ -190,7 +185,7 @@ export const adminUploads = resourceApp()
     }),
     async (c) => {
       const { id, n } = c.req.valid("param");
-      const check = await verifyGrant(requireSecret(c.env), c.req.valid("query").token, { method: "PUT", key: partGrantKey(id, n) });
+      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "PUT", key: partGrantKey(id, n) });
       if (!check.ok) return c.json({ reason: check.reason }, 403);
       const row = await loadUpload(c.var.db, id);
       if (row.status !== "open") return c.json({ reason: `upload ${id} is ${row.status}` }, 409);

@@ -5,6 +5,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { type JobDelivery, JobMessage } from "../../schema/jobs";
 import { signRequest } from "../../schema/signing";
+import { config } from "../config";
 import type { Env } from "../env";
 import { loadJob, markFailed, mintJobUrls, noteDeliveryFailure } from "../jobs";
 import { retryDelaySeconds } from "./backoff";
@@ -43,16 +44,17 @@ async function deliver(env: Env, msg: Message<unknown>): Promise<void> {
   }
   const delaySeconds = retryDelaySeconds(msg.attempts);
   let failure: string;
-  if (!env.SIGNING_SECRET || !env.TRANSCODER_URL) {
+  const { signingSecret, transcoderUrl } = config(env);
+  if (!signingSecret || !transcoderUrl) {
     failure = "the edge has no SIGNING_SECRET or TRANSCODER_URL configured";
   } else {
     const delivery: JobDelivery = { ...message, urls: await mintJobUrls(env, job) };
     const body = JSON.stringify(delivery);
-    const url = `${env.TRANSCODER_URL.replace(/\/+$/, "")}${INTAKE_PATH}`;
+    const url = `${transcoderUrl}${INTAKE_PATH}`;
     try {
       const res = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(await signRequest(env.SIGNING_SECRET, "POST", INTAKE_PATH, body)) },
+        headers: { "content-type": "application/json", ...(await signRequest(signingSecret, "POST", INTAKE_PATH, body)) },
         body,
         signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
       });

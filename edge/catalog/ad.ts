@@ -3,6 +3,7 @@ import { mediaUrl } from "../../schema/keys";
 import { resourceApp } from "../lib/openapi";
 import { CostedReads } from "./d1-cost";
 import { AdAnswer, AdTypeParam, badRequest, json, Reason } from "./schemas";
+import { config } from "../config";
 
 export const ad = resourceApp().openapi(
   createRoute({
@@ -23,6 +24,6 @@ export const ad = resourceApp().openapi(
     );
     if (!row) return c.json({ reason: `no ready, unexpired ${type} ad` }, 404, reads.headers());
     // A different ad on each call: caches must not keep one.
-    return c.json({ URL: mediaUrl(c.env.PUBLIC_BASE_URL, row.asset_key) }, 200, { ...reads.headers(), "Cache-Control": "no-store" });
+    return c.json({ URL: mediaUrl(config(c.env).publicBaseUrl, row.asset_key) }, 200, { ...reads.headers(), "Cache-Control": "no-store" });
   },
 );

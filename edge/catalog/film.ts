@@ -4,6 +4,7 @@ import { CostedReads } from "./d1-cost";
 import { badRequest, FilmDetail, FilmIdParam, FilmRoutes, json, notFound } from "./schemas";
 import { DETAIL_COLUMNS, type DetailRow, groupRoutes, toFilmDetail } from "./shape";
 import { countView } from "./views";
+import { config } from "../config";
 
 const tags = ["catalog"];
 
@@ -25,7 +26,7 @@ export const film = resourceApp()
       // Counted after the answer: a view must not slow the page down, and a failed count is only logged.
       const db = c.get("db");
       c.executionCtx.waitUntil(countView(db, id, Date.now()).catch((e) => console.error("counting a view failed", id, e)));
-      return c.json(toFilmDetail(row, c.env.PUBLIC_BASE_URL), 200, reads.headers());
+      return c.json(toFilmDetail(row, config(c.env).publicBaseUrl), 200, reads.headers());
     },
   )
   .openapi(

@@ -5,6 +5,7 @@ import { createMiddleware } from "hono/factory";
 import { JobId } from "../../schema/ids";
 import { CompleteCallback, FailCallback, JobUrls, ProgressCallback } from "../../schema/jobs";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
+import { config } from "../config";
 import type { AppEnv } from "../env";
 import { completeJob, failJob, loadJob, mintJobUrls, recordProgress } from "../jobs";
 import { resourceApp } from "../lib/openapi";
@@ -13,10 +14,11 @@ import { refused } from "../lib/responses";
 const Ack = z.looseObject({ id: z.string(), status: z.string() });
 
 const signed = createMiddleware<AppEnv>(async (c, next) => {
-  if (!c.env.SIGNING_SECRET) return c.json({ reason: "the server has no signing secret configured (set SIGNING_SECRET)" }, 503);
+  const secret = config(c.env).signingSecret;
+  if (!secret) return c.json({ reason: "the server has no signing secret configured (set SIGNING_SECRET)" }, 503);
   // Unsigned callers are turned away before their body is read.
   if (!c.req.header(TIMESTAMP_HEADER) || !c.req.header(SIGNATURE_HEADER)) return c.json({ reason: "missing signature" }, 401);
-  const check = await verifyRequest(c.env.SIGNING_SECRET, {
+  const check = await verifyRequest(secret, {
     method: c.req.method,
     path: new URL(c.req.url).pathname,
     body: await c.req.text(),

@@ -2,7 +2,7 @@
 // the whole credential (schema/signing.ts: method, exact key or prefix, expiry, maximum size).
 import { createRoute, z } from "@hono/zod-openapi";
 import { isSafeKey, verifyGrant } from "../../schema/signing";
-import type { Env } from "../env";
+import { requireSigningSecret } from "../config";
 import { INTERNAL_OBJECTS_PATH, MAX_OUTPUT_OBJECT_BYTES } from "../jobs";
 import { ApiError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
@@ -36,11 +36,6 @@ function keyOf(url: string): string {
   const raw = new URL(url).pathname.slice(INTERNAL_OBJECTS_PATH.length);
   if (!isSafeKey(raw)) throw new ApiError(400, "key: not a safe object key (no '..', '.', leading or double '/', '\\', '%' or control characters)");
   return raw;
-}
-
-function requireSecret(env: Env): string {
-  if (!env.SIGNING_SECRET) throw new ApiError(503, "the server has no signing secret configured (set SIGNING_SECRET)");
-  return env.SIGNING_SECRET;
 }
 
 /** One `bytes=` range of an object of `size` bytes; null = serve it whole; "unsatisfiable" → 416. */
@@ -96,7 +91,7 @@ export const internalObjects = resourceApp()
     readRoute,
     async (c) => {
       const key = keyOf(c.req.url);
-      const check = await verifyGrant(requireSecret(c.env), c.req.valid("query").token, { method: "GET", key });
+      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "GET", key });
       if (!check.ok) return c.json({ reason: check.reason }, 403);
 
       const rangeHeader = c.req.header("range");
@@ -131,7 +126,7 @@ export const internalObjects = resourceApp()
     writeRoute,
     async (c) => {
       const key = keyOf(c.req.url);
-      const check = await verifyGrant(requireSecret(c.env), c.req.valid("query").token, { method: "PUT", key });
+      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "PUT", key });
       if (!check.ok) return c.json({ reason: check.reason }, 403);
       const declared = c.req.header("content-length");
       if (declared === undefined || !/^\d+$/.test(declared)) return c.json({ reason: "Content-Length: required" }, 411);

@@ -8,7 +8,7 @@ import * as keys from "../../schema/keys";
 import type { CompleteCallback, FailCallback, ProgressCallback } from "../../schema/jobs";
 import { isSafeKey } from "../../schema/signing";
 import { ads, episodes, films, jobs } from "../../schema/tables";
-import { flag } from "../config";
+import { config } from "../config";
 import type { Env } from "../env";
 import { cleanupLater, deletePrefix } from "../lib/storage";
 import { ACTIVE_STATUSES as ACTIVE } from "./targets";
@@ -140,7 +140,7 @@ export async function completeJob(env: Env, db: DrizzleD1Database, ctx: Cleanup,
     const old = previousPrefix;
     cleanupLater(ctx, `previous version ${old}`, () => deletePrefix(env.MEDIA, old));
   }
-  if (flag(env.DELETE_SOURCE_AFTER_TRANSCODE)) cleanupLater(ctx, `source ${job.sourceKey}`, () => env.MEDIA.delete(job.sourceKey));
+  if (config(env).deleteSourceAfterTranscode) cleanupLater(ctx, `source ${job.sourceKey}`, () => env.MEDIA.delete(job.sourceKey));
   return { status: 200, body: { id: job.id, status: "complete", changed: true } };
 }
 

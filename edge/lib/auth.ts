@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { hex, timingSafeEqualText } from "../../schema/signing";
+import { config } from "../config";
 import type { AppEnv } from "../env";
 
 /**
@@ -18,7 +19,7 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const path = new URL(c.req.url).pathname;
   if (TOKEN_ROUTES.some((r) => r.method === c.req.method && r.path.test(path))) return next();
 
-  const expected = c.env.ADMIN_TOKEN;
+  const expected = config(c.env).adminToken;
   if (!expected) {
     return c.json({ reason: "the server has no admin token configured (set the ADMIN_TOKEN secret)" }, 503);
   }

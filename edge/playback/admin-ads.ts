@@ -9,6 +9,7 @@ import { Rendition } from "../../schema/jobs";
 import { adImpressions, ads } from "../../schema/tables";
 import { resourceApp } from "../lib/openapi";
 import { validRenditions } from "./queries";
+import { config } from "../config";
 
 const AdReport = z
   .object({
@@ -59,7 +60,7 @@ export const adminAds = resourceApp().openapi(
         id: ad.id,
         type: ad.type,
         status: ad.status,
-        url: ad.assetKey ? mediaUrl(c.env.PUBLIC_BASE_URL, ad.assetKey) : null,
+        url: ad.assetKey ? mediaUrl(config(c.env).publicBaseUrl, ad.assetKey) : null,
         duration: ad.duration,
         renditions: validRenditions(ad.renditions),
         expiresAt: new Date(ad.expiresAt).toISOString(),

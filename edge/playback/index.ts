@@ -13,13 +13,13 @@ import {
   closestByBandwidth,
   commonTargetDuration,
   incompatibility,
-  parseAdBreaks,
   planBreakTimes,
   serializeMaster,
   signPlan,
   stitch,
   verifyPlan,
 } from "../hls";
+import { config } from "../config";
 import { resourceApp } from "../lib/openapi";
 import { PER_VIEWER, SHORT, accessOf, cacheControlOf, impressionOf, mediaKeyFromPath } from "./media-policy";
 import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom, mediaQuery, refusal } from "./media-tokens";
@@ -47,7 +47,7 @@ const SideKey = z
 const TokenQuery = z.object({ token: z.string().max(4096).optional().openapi({ description: "signed media token (MEDIA_SIGNING=on)" }) });
 
 /** Absolute URL of this service's own routes. */
-const apiBase = (publicBase: string) => `${publicBase.replace(/\/+$/, "")}/api/v1/resource`;
+const apiBase = (publicBase: string) => `${publicBase}/api/v1/resource`;
 const mediaBase = (publicBase: string) => mediaUrl(publicBase, "");
 
 const MAX_PLAN_TOKEN = 4096;
@@ -75,11 +75,7 @@ playback.openapi(
   }),
   async (c) => {
     const { route, id, episode } = c.req.valid("param");
-    const config = parseAdBreaks(c.env.AD_BREAKS);
-    if (!config.ok) console.error(`invalid AD_BREAKS, playing without ads: ${config.error}`);
-    const breaks = config.ok ? config.breaks : [];
-    const secret = c.env.SIGNING_SECRET || null;
-    if (!secret && breaks.length) console.error("SIGNING_SECRET is not set: ad plans cannot be signed, playing without ads");
+    const { adBreaks: breaks, signingSecret: secret, publicBaseUrl } = config(c.env);
     const wantAds = secret ? Math.min(breaks.length, 20) : 0;
 
     const db = c.var.db;
@@ -100,7 +96,7 @@ playback.openapi(
     const now = Math.floor(Date.now() / 1000);
     const query = secret ? `?plan=${await signPlan(secret, { scope: `${id}/${route}/${episode}`, breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS) })}` : "";
     const usedAds = ads.filter((a) => plan.some(([adId]) => adId === a.id));
-    const base = `${apiBase(c.env.PUBLIC_BASE_URL)}/media_list/${route}/${id}/${encodeURIComponent(episode)}/v/`;
+    const base = `${apiBase(publicBaseUrl)}/media_list/${route}/${id}/${encodeURIComponent(episode)}/v/`;
     const text = serializeMaster({
       independentSegments: false,
       variants: renditions.map((r) => ({
@@ -143,7 +139,7 @@ playback.openapi(
   async (c) => {
     const { route, id, episode, variant } = c.req.valid("param");
     const { plan: token } = c.req.valid("query");
-    const secret = c.env.SIGNING_SECRET || null;
+    const secret = config(c.env).signingSecret;
     let breaks: Array<[string, number]> = [];
     if (secret) {
       // Without a plan a viewer could ask for the variant without ads.
@@ -212,7 +208,7 @@ playback.openapi(
       ...contents.filter((p): p is MediaPlaylist => p !== null),
       ...[...usable.values()].flatMap((a) => a.chosen.map((x) => x.pl)),
     ]);
-    const base = mediaBase(c.env.PUBLIC_BASE_URL);
+    const base = mediaBase(config(c.env).publicBaseUrl);
     const styles = new Map<string, UriStyle>();
     const styleFor = async (p: string) => {
       let s = styles.get(p);

@@ -5,8 +5,7 @@ import { AdType } from "../../schema/enums";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
 import * as keys from "../../schema/keys";
 import { ads, episodes, films } from "../../schema/tables";
-import { publicBase } from "../config";
-import type { Env } from "../env";
+import { config } from "../config";
 import { filmExists, registerJob, retireJobs, sourceKeyFor } from "../jobs";
 import { ApiError, describeZodError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
@@ -33,12 +32,6 @@ const fileForm = (extra: Record<string, object> = {}) => ({
 const FORM_OVERHEAD = 64 * 1024;
 const MAX_JSON_BYTES = 256 * 1024;
 
-function bytesVar(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
-}
-const maxUpload = (env: Env) => bytesVar(env.MAX_UPLOAD_BYTES, 100 * 1024 * 1024);
-const maxImage = (env: Env) => bytesVar(env.MAX_IMAGE_BYTES, 10 * 1024 * 1024);
 
 const FilmParam = z.object({ id: FilmId });
 const EpisodeParams = z.object({ route: RouteName, id: FilmId, episode: EpisodeName });
@@ -137,7 +130,7 @@ export const upload = resourceApp()
       const db = c.var.db;
       if (!(await filmExists(db, id))) return c.json({ reason: `film ${id} not found` }, 404);
       const version = crypto.randomUUID();
-      const limit = maxImage(c.env);
+      const limit = config(c.env).maxImageBytes;
       const up = await receiveFormFile(c.req.raw, c.env.MEDIA, {
         bodyLimit: limit + FORM_OVERHEAD,
         plan: (s) => {
@@ -157,7 +150,7 @@ export const upload = resourceApp()
       }
       const previous = before[0]?.posterKey;
       if (previous && previous !== up.file.key) cleanupLater(c.executionCtx, `old poster ${previous}`, () => c.env.MEDIA.delete(previous));
-      return c.json({ id, resource: keys.mediaUrl(publicBase(c.env), up.file.key) }, 200);
+      return c.json({ id, resource: keys.mediaUrl(config(c.env).publicBaseUrl, up.file.key) }, 200);
     },
   )
   .openapi(
@@ -181,7 +174,7 @@ export const upload = resourceApp()
       if (!(await filmExists(c.var.db, id))) return c.json({ reason: `film ${id} not found` }, 404);
       const jobId = crypto.randomUUID();
       const target = { kind: "episode" as const, filmId: id, route, episode, state };
-      const limit = maxUpload(c.env);
+      const limit = config(c.env).maxUploadBytes;
       const up = await receiveFormFile(c.req.raw, c.env.MEDIA, {
         bodyLimit: limit,
         plan: (s) => {
@@ -257,8 +250,7 @@ export const upload = resourceApp()
     async (c) => {
       const adId = crypto.randomUUID();
       const jobId = crypto.randomUUID();
-      const videoLimit = maxUpload(c.env);
-      const imageLimit = maxImage(c.env);
+      const { maxUploadBytes: videoLimit, maxImageBytes: imageLimit } = config(c.env);
       const up = await receiveFormFile(c.req.raw, c.env.MEDIA, {
         bodyLimit: videoLimit,
         plan: (s, fields) => {
@@ -289,7 +281,7 @@ export const upload = resourceApp()
           expiresAt,
           createdAt: Date.now(),
         });
-        return c.json({ id: adId, type, status: "ready" as const, URL: keys.mediaUrl(publicBase(c.env), up.file.key) }, 200);
+        return c.json({ id: adId, type, status: "ready" as const, URL: keys.mediaUrl(config(c.env).publicBaseUrl, up.file.key) }, 200);
       } catch (e) {
         await up.discard();
         throw e;
