@@ -14,6 +14,7 @@ import { limitSmallBodies } from "./lib/body-limit";
 import { site } from "./site";
 import { playback } from "./playback";
 import { adminAds } from "./playback/admin-ads";
+import { refuse } from "./lib/responses";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -41,12 +42,12 @@ app.route("/", site);
 app.doc31(OPENAPI_PATH, OPENAPI_INFO);
 app.route("/", docsApp(app));
 
-app.notFound((c) => c.json({ reason: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+app.notFound((c) => refuse(c, 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
 
 app.onError((err, c) => {
   if (err instanceof HTTPException) {
-    return c.json({ reason: err.message || "request refused" }, err.status);
+    return refuse(c, err.status, err.message || "request refused");
   }
   console.error("unhandled error", c.req.method, c.req.url, err);
-  return c.json({ reason: "internal error" }, 500);
+  return refuse(c, 500, "internal error");
 });

@@ -12,7 +12,7 @@ import type { Env } from "../env";
 import { type JobTarget, filmExists, registerJob, sourceKeyFor } from "../jobs";
 import { ApiError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
-import { adminSecurity, refused } from "../lib/responses";
+import { adminSecurity, refuse, refused } from "../lib/responses";
 import { SNIFF_BYTES, sniffVideo } from "../lib/sniff";
 
 const MiB = 1024 * 1024;
@@ -145,7 +145,7 @@ export const adminUploads = resourceApp()
       let target: StoredTarget;
       if (body.target.kind === "episode") {
         const t = body.target;
-        if (!(await filmExists(db, t.filmId))) return c.json({ reason: `target.filmId: film ${t.filmId} not found` }, 404);
+        if (!(await filmExists(db, t.filmId))) return refuse(c, 404, `target.filmId: film ${t.filmId} not found`);
         target = { kind: "episode", filmId: t.filmId, route: t.route, episode: t.episode, ...(t.state !== undefined ? { state: t.state } : {}), jobId };
       } else {
         target = { kind: "ad", adId: crypto.randomUUID(), expiresAt: Date.parse(body.target.expiresAt), jobId };
@@ -186,23 +186,23 @@ export const adminUploads = resourceApp()
     async (c) => {
       const { id, n } = c.req.valid("param");
       const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "PUT", key: partGrantKey(id, n) });
-      if (!check.ok) return c.json({ reason: check.reason }, 403);
+      if (!check.ok) return refuse(c, 403, check.reason);
       const row = await loadUpload(c.var.db, id);
-      if (row.status !== "open") return c.json({ reason: `upload ${id} is ${row.status}` }, 409);
-      if (n > partCount(row)) return c.json({ reason: `n: upload ${id} has ${partCount(row)} parts` }, 400);
+      if (row.status !== "open") return refuse(c, 409, `upload ${id} is ${row.status}`);
+      if (n > partCount(row)) return refuse(c, 400, `n: upload ${id} has ${partCount(row)} parts`);
       const declared = c.req.header("content-length");
-      if (declared === undefined) return c.json({ reason: "Content-Length: required" }, 411);
+      if (declared === undefined) return refuse(c, 411, "Content-Length: required");
       const length = Number(declared);
-      if (length > (check.grant.s ?? row.partSize)) return c.json({ reason: `Content-Length: more than the part size ${row.partSize}` }, 413);
+      if (length > (check.grant.s ?? row.partSize)) return refuse(c, 413, `Content-Length: more than the part size ${row.partSize}`);
       const want = expectedPartSize(row, n);
-      if (length !== want) return c.json({ reason: `Content-Length: part ${n} must be ${want} bytes, not ${declared}` }, 400);
+      if (length !== want) return refuse(c, 400, `Content-Length: part ${n} must be ${want} bytes, not ${declared}`);
       const body = c.req.raw.body;
-      if (!body) return c.json({ reason: "body: missing" }, 400);
+      if (!body) return refuse(c, 400, "body: missing");
       let part: R2UploadedPart;
       try {
         part = await c.env.MEDIA.resumeMultipartUpload(row.key, row.r2UploadId).uploadPart(n, body);
       } catch (e) {
-        return c.json({ reason: `part ${n} not stored: ${String(e)}` }, 409);
+        return refuse(c, 409, `part ${n} not stored: ${String(e)}`);
       }
       const values = { uploadId: id, partNumber: n, size: length, etag: part.etag, uploadedAt: Date.now() };
       await c.var.db
@@ -255,7 +255,7 @@ export const adminUploads = resourceApp()
       const missing: number[] = [];
       for (let n = 1; n <= partCount(row); n++) if (byNumber.get(n)?.size !== expectedPartSize(row, n)) missing.push(n);
       if (missing.length > 0) {
-        return c.json({ reason: `parts missing: ${missing.slice(0, 20).join(", ")}${missing.length > 20 ? ", …" : ""}` }, 409);
+        return refuse(c, 409, `parts missing: ${missing.slice(0, 20).join(", ")}${missing.length > 20 ? ", …" : ""}`);
       }
 
       try {
@@ -263,7 +263,7 @@ export const adminUploads = resourceApp()
       } catch (e) {
         // A repeat after a completion whose answer was lost: the object is already whole.
         const head = await c.env.MEDIA.head(row.key);
-        if (head?.size !== row.size) return c.json({ reason: `could not assemble the parts: ${String(e)}` }, 409);
+        if (head?.size !== row.size) return refuse(c, 409, `could not assemble the parts: ${String(e)}`);
       }
 
       const first = await c.env.MEDIA.get(row.key, { range: { offset: 0, length: Math.min(SNIFF_BYTES, row.size) } });
@@ -271,7 +271,7 @@ export const adminUploads = resourceApp()
       if (!sniffVideo(head)) {
         await c.env.MEDIA.delete(row.key);
         await db.batch([db.delete(uploadParts).where(eq(uploadParts.uploadId, row.id)), db.delete(uploads).where(eq(uploads.id, row.id))]);
-        return c.json({ reason: "file: not a video (MP4, MOV, MKV, WebM, MPEG-TS, AVI or FLV), recognised by content; the upload was discarded" }, 415);
+        return refuse(c, 415, "file: not a video (MP4, MOV, MKV, WebM, MPEG-TS, AVI or FLV), recognised by content; the upload was discarded");
       }
 
       const { jobId, ...source } = target;
@@ -304,7 +304,7 @@ export const adminUploads = resourceApp()
     async (c) => {
       const db = c.var.db;
       const row = await loadUpload(db, c.req.valid("param").id);
-      if (row.status !== "open") return c.json({ reason: `upload ${row.id} is already ${row.status}` }, 409);
+      if (row.status !== "open") return refuse(c, 409, `upload ${row.id} is already ${row.status}`);
       try {
         await c.env.MEDIA.resumeMultipartUpload(row.key, row.r2UploadId).abort();
       } catch (e) {

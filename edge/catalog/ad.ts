@@ -2,8 +2,9 @@ import { createRoute } from "@hono/zod-openapi";
 import { mediaUrl } from "../../schema/keys";
 import { resourceApp } from "../lib/openapi";
 import { CostedReads } from "./d1-cost";
-import { AdAnswer, AdTypeParam, badRequest, json, Reason } from "./schemas";
+import { AdAnswer, AdTypeParam, badRequest, json } from "./schemas";
 import { config } from "../config";
+import { reasonDoc, refuse } from "../lib/responses";
 
 export const ad = resourceApp().openapi(
   createRoute({
@@ -12,7 +13,7 @@ export const ad = resourceApp().openapi(
     tags: ["catalog"],
     summary: "One random ready, unexpired ad of a type",
     request: { params: AdTypeParam },
-    responses: { 200: json(AdAnswer, "the ad's URL"), 400: badRequest, 404: json(Reason, "no ad of that type") },
+    responses: { 200: json(AdAnswer, "the ad's URL"), 400: badRequest, 404: reasonDoc("no ad of that type") },
   }),
   async (c) => {
     const { type } = c.req.valid("param");
@@ -22,7 +23,7 @@ export const ad = resourceApp().openapi(
       "SELECT asset_key FROM ads WHERE type = ? AND status = 'ready' AND expires_at > ? AND asset_key IS NOT NULL ORDER BY random() LIMIT 1",
       [type, Date.now()],
     );
-    if (!row) return c.json({ reason: `no ready, unexpired ${type} ad` }, 404, reads.headers());
+    if (!row) return refuse(c, 404, `no ready, unexpired ${type} ad`, reads.headers());
     // A different ad on each call: caches must not keep one.
     return c.json({ URL: mediaUrl(config(c.env).publicBaseUrl, row.asset_key) }, 200, { ...reads.headers(), "Cache-Control": "no-store" });
   },

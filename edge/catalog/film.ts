@@ -5,6 +5,7 @@ import { badRequest, FilmDetail, FilmIdParam, FilmRoutes, json, notFound } from 
 import { DETAIL_COLUMNS, type DetailRow, groupRoutes, toFilmDetail } from "./shape";
 import { countView } from "./views";
 import { config } from "../config";
+import { refuse } from "../lib/responses";
 
 const tags = ["catalog"];
 
@@ -22,7 +23,7 @@ export const film = resourceApp()
       const { id } = c.req.valid("param");
       const reads = new CostedReads(c.env.DB);
       const row = await reads.first<DetailRow>(`SELECT ${DETAIL_COLUMNS} FROM films WHERE id = ?`, [id]);
-      if (!row) return c.json({ reason: `film ${id} not found` }, 404);
+      if (!row) return refuse(c, 404, `film ${id} not found`);
       // Counted after the answer: a view must not slow the page down, and a failed count is only logged.
       const db = c.get("db");
       c.executionCtx.waitUntil(countView(db, id, Date.now()).catch((e) => console.error("counting a view failed", id, e)));
@@ -45,7 +46,7 @@ export const film = resourceApp()
         { sql: "SELECT id FROM films WHERE id = ?", params: [id] },
         { sql: "SELECT route, episode FROM episodes WHERE film_id = ? AND status = 'ready'", params: [id] },
       ]);
-      if (found.length === 0) return c.json({ reason: `film ${id} not found` }, 404);
+      if (found.length === 0) return refuse(c, 404, `film ${id} not found`);
       return c.json({ film_routes: groupRoutes(episodes) }, 200, reads.headers());
     },
   );

@@ -6,7 +6,7 @@ import { requireSigningSecret } from "../config";
 import { INTERNAL_OBJECTS_PATH, MAX_OUTPUT_OBJECT_BYTES } from "../jobs";
 import { ApiError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
-import { refused } from "../lib/responses";
+import { refuse, refused } from "../lib/responses";
 
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: "application/vnd.apple.mpegurl",
@@ -92,21 +92,21 @@ export const internalObjects = resourceApp()
     async (c) => {
       const key = keyOf(c.req.url);
       const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "GET", key });
-      if (!check.ok) return c.json({ reason: check.reason }, 403);
+      if (!check.ok) return refuse(c, 403, check.reason);
 
       const rangeHeader = c.req.header("range");
       let range: { offset: number; length: number } | null = null;
       if (rangeHeader) {
         const head = await c.env.MEDIA.head(key);
-        if (!head) return c.json({ reason: `no object ${key}` }, 404);
+        if (!head) return refuse(c, 404, `no object ${key}`);
         const r = parseRange(rangeHeader, head.size);
         if (r === "unsatisfiable") {
-          return c.json({ reason: `Range: ${rangeHeader} is outside the object's ${head.size} bytes` }, 416, { "Content-Range": `bytes */${head.size}` });
+          return refuse(c, 416, `Range: ${rangeHeader} is outside the object's ${head.size} bytes`, { "Content-Range": `bytes */${head.size}` });
         }
         range = r;
       }
       const obj = await c.env.MEDIA.get(key, range ? { range } : {});
-      if (!obj) return c.json({ reason: `no object ${key}` }, 404);
+      if (!obj) return refuse(c, 404, `no object ${key}`);
       const headers = new Headers({
         "Content-Type": obj.httpMetadata?.contentType ?? contentTypeOf(key),
         "Accept-Ranges": "bytes",
@@ -127,12 +127,12 @@ export const internalObjects = resourceApp()
     async (c) => {
       const key = keyOf(c.req.url);
       const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "PUT", key });
-      if (!check.ok) return c.json({ reason: check.reason }, 403);
+      if (!check.ok) return refuse(c, 403, check.reason);
       const declared = c.req.header("content-length");
-      if (declared === undefined || !/^\d+$/.test(declared)) return c.json({ reason: "Content-Length: required" }, 411);
+      if (declared === undefined || !/^\d+$/.test(declared)) return refuse(c, 411, "Content-Length: required");
       const size = Number(declared);
       const max = Math.min(check.grant.s ?? MAX_OUTPUT_OBJECT_BYTES, MAX_OUTPUT_OBJECT_BYTES);
-      if (size > max) return c.json({ reason: `Content-Length: ${size} bytes is more than this token allows (${max})` }, 413);
+      if (size > max) return refuse(c, 413, `Content-Length: ${size} bytes is more than this token allows (${max})`);
       // A body with a declared length streams straight into R2.
       const body = size === 0 || !c.req.raw.body ? new Uint8Array(0) : c.req.raw.body;
       const obj = await c.env.MEDIA.put(key, body, { httpMetadata: { contentType: contentTypeOf(key) } });

@@ -14,10 +14,11 @@ import { cleanupLater, deletePrefix } from "../lib/storage";
 import { ACTIVE_STATUSES as ACTIVE } from "./targets";
 
 export type Job = typeof jobs.$inferSelect;
-export type Outcome = { status: 200 | 400 | 409; body: Record<string, unknown> };
+/** What a callback is answered: the job's new state, or why it was refused (`{"reason"}`). */
+export type Outcome = { status: 200; body: { id: string; status: string; [more: string]: unknown } } | { status: 400 | 409; reason: string };
 
 const isActive = (job: Job) => (ACTIVE as readonly string[]).includes(job.status);
-const refuse = (status: 400 | 409, reason: string): Outcome => ({ status, body: { reason } });
+const refuse = (status: 400 | 409, reason: string): Outcome => ({ status, reason });
 
 type Cleanup = { waitUntil(p: Promise<unknown>): void };
 

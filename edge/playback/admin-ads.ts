@@ -10,6 +10,7 @@ import { adImpressions, ads } from "../../schema/tables";
 import { resourceApp } from "../lib/openapi";
 import { validRenditions } from "./queries";
 import { config } from "../config";
+import { reasonDoc, refuse } from "../lib/responses";
 
 const AdReport = z
   .object({
@@ -29,8 +30,6 @@ const AdReport = z
   })
   .openapi("AdReport");
 
-const Reason = z.object({ reason: z.string() });
-
 export const adminAds = resourceApp().openapi(
   createRoute({
     method: "get",
@@ -41,9 +40,9 @@ export const adminAds = resourceApp().openapi(
     request: { params: z.object({ id: AdId.openapi({ param: { name: "id", in: "path" } }) }) },
     responses: {
       200: { description: "the ad", content: { "application/json": { schema: AdReport } } },
-      400: { description: "bad id", content: { "application/json": { schema: Reason } } },
-      401: { description: "missing or bad bearer token", content: { "application/json": { schema: Reason } } },
-      404: { description: "no such ad", content: { "application/json": { schema: Reason } } },
+      400: reasonDoc("bad id"),
+      401: reasonDoc("missing or bad bearer token"),
+      404: reasonDoc("no such ad"),
     },
   }),
   async (c) => {
@@ -54,7 +53,7 @@ export const adminAds = resourceApp().openapi(
       db.select({ day: adImpressions.day, count: adImpressions.count }).from(adImpressions).where(eq(adImpressions.adId, id)).orderBy(asc(adImpressions.day)),
     ]);
     const ad = rows[0];
-    if (!ad) return c.json({ reason: `no ad ${id}` }, 404);
+    if (!ad) return refuse(c, 404, `no ad ${id}`);
     return c.json(
       {
         id: ad.id,

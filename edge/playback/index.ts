@@ -26,10 +26,9 @@ import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom, mediaQuery, refusal } from "./medi
 import { PlaylistStore, StoredPlaylistError } from "./playlist-store";
 import { adsByIdQuery, countImpression, episodeQuery, randomFilmAdsQuery, utcDay, validRenditions } from "./queries";
 import { serveObject } from "./r2-object";
+import { reasonDoc, refuse } from "../lib/responses";
 
 const MPEGURL = "application/vnd.apple.mpegurl";
-const Reason = z.object({ reason: z.string() });
-const reasonResponse = (description: string) => ({ description, content: { "application/json": { schema: Reason } } });
 const playlistResponse = (description: string) => ({ description, content: { [MPEGURL]: { schema: z.string() } } });
 const objectResponse = (description: string) => ({ description, content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } });
 
@@ -69,8 +68,8 @@ playback.openapi(
     request: { params: EpisodeParams },
     responses: {
       200: playlistResponse("master playlist"),
-      400: reasonResponse("bad route, id or episode"),
-      404: reasonResponse("no such episode, or not ready"),
+      400: reasonDoc("bad route, id or episode"),
+      404: reasonDoc("no such episode, or not ready"),
     },
   }),
   async (c) => {
@@ -85,7 +84,7 @@ playback.openapi(
     const ep = episodes[0];
     const renditions = validRenditions(ep?.renditions);
     if (!ep || ep.status !== "ready" || !ep.hlsPrefix || renditions.length === 0) {
-      return c.json({ reason: `episode ${route}/${episode} of film ${id} is not ready` }, 404);
+      return refuse(c, 404, `episode ${route}/${episode} of film ${id} is not ready`);
     }
 
     const ads = adRows.map((a) => ({ id: a.id, renditions: validRenditions(a.renditions) })).filter((a) => a.renditions.length > 0);
@@ -130,10 +129,10 @@ playback.openapi(
     },
     responses: {
       200: playlistResponse("stitched media playlist"),
-      400: reasonResponse("bad parameter, or no plan"),
-      403: reasonResponse("ad plan forged, expired or for another episode"),
-      404: reasonResponse("no such episode or rendition"),
-      502: reasonResponse("the stored playlist is invalid"),
+      400: reasonDoc("bad parameter, or no plan"),
+      403: reasonDoc("ad plan forged, expired or for another episode"),
+      404: reasonDoc("no such episode or rendition"),
+      502: reasonDoc("the stored playlist is invalid"),
     },
   }),
   async (c) => {
@@ -143,9 +142,9 @@ playback.openapi(
     let breaks: Array<[string, number]> = [];
     if (secret) {
       // Without a plan a viewer could ask for the variant without ads.
-      if (!token) return c.json({ reason: "query.plan: required (use the URIs of the master playlist)" }, 400);
+      if (!token) return refuse(c, 400, "query.plan: required (use the URIs of the master playlist)");
       const check = await verifyPlan(secret, token, { scope: `${id}/${route}/${episode}` });
-      if (!check.ok) return c.json({ reason: `plan: ${check.reason}` }, 403);
+      if (!check.ok) return refuse(c, 403, `plan: ${check.reason}`);
       breaks = check.plan.breaks;
     }
 
@@ -159,11 +158,11 @@ playback.openapi(
     const ep = episodes[0];
     const renditions = validRenditions(ep?.renditions);
     if (!ep || ep.status !== "ready" || !ep.hlsPrefix || renditions.length === 0) {
-      return c.json({ reason: `episode ${route}/${episode} of film ${id} is not ready` }, 404);
+      return refuse(c, 404, `episode ${route}/${episode} of film ${id} is not ready`);
     }
     const name = variant.slice(0, -".m3u8".length);
     const rendition = renditions.find((r) => r.name === name);
-    if (!rendition) return c.json({ reason: `variant: episode has no rendition ${name}` }, 404);
+    if (!rendition) return refuse(c, 404, `variant: episode has no rendition ${name}`);
 
     const store = new PlaylistStore(c.env.MEDIA, (p) => c.executionCtx.waitUntil(p));
     const r2Started = Date.now();
@@ -174,10 +173,10 @@ playback.openapi(
     const mine = loadedContents[renditions.indexOf(rendition)]!;
     if (!mine.pl) {
       if ("error" in mine) {
-        if (mine.error instanceof StoredPlaylistError) return c.json({ reason: `stored playlist is invalid: ${mine.error.message}` }, 502);
+        if (mine.error instanceof StoredPlaylistError) return refuse(c, 502, `stored playlist is invalid: ${mine.error.message}`);
         throw mine.error;
       }
-      return c.json({ reason: `variant: the playlist of rendition ${name} is missing` }, 404);
+      return refuse(c, 404, `variant: the playlist of rendition ${name} is missing`);
     }
     const content = mine.pl;
     for (const x of loadedContents) if ("error" in x && x !== mine) console.error(String(x.error));
@@ -257,19 +256,19 @@ playback.openapi(
       200: objectResponse("the object"),
       206: objectResponse("a byte range of it"),
       304: { description: "not modified" },
-      400: reasonResponse("bad parameter"),
-      403: reasonResponse("MEDIA_SIGNING is on and the token is missing, expired or out of scope"),
-      404: reasonResponse("no such episode or file"),
-      416: reasonResponse("range not satisfiable"),
+      400: reasonDoc("bad parameter"),
+      403: reasonDoc("MEDIA_SIGNING is on and the token is missing, expired or out of scope"),
+      404: reasonDoc("no such episode or file"),
+      416: reasonDoc("range not satisfiable"),
     },
   }),
   async (c) => {
     const { route, id, episode, key } = c.req.valid("param");
     const ep = (await episodeQuery(c.var.db, id, route, episode))[0];
-    if (!ep || ep.status !== "ready" || !ep.hlsPrefix) return c.json({ reason: `episode ${route}/${episode} of film ${id} is not ready` }, 404);
+    if (!ep || ep.status !== "ready" || !ep.hlsPrefix) return refuse(c, 404, `episode ${route}/${episode} of film ${id} is not ready`);
     const objectKey = ep.hlsPrefix + key;
     const refused = await refusal(c.env, objectKey, c.req.valid("query").token);
-    if (refused) return c.json({ reason: refused }, 403);
+    if (refused) return refuse(c, 403, refused);
     // The name is stable but the episode's prefix moves with each new transcode: cache briefly.
     return (await serveObject(c.env.MEDIA, objectKey, c.req.raw, SHORT)).response;
   },
@@ -298,23 +297,23 @@ playback.openapi(
       200: objectResponse("the object"),
       206: objectResponse("a byte range of it"),
       304: { description: "not modified" },
-      400: reasonResponse("bad bucket or key (traversal, encoded separators)"),
-      403: reasonResponse("token missing, expired or out of scope; or an upload source"),
-      404: reasonResponse("no such object"),
-      412: reasonResponse("If-Match / If-Unmodified-Since failed"),
-      416: reasonResponse("range not satisfiable"),
+      400: reasonDoc("bad bucket or key (traversal, encoded separators)"),
+      403: reasonDoc("token missing, expired or out of scope; or an upload source"),
+      404: reasonDoc("no such object"),
+      412: reasonDoc("If-Match / If-Unmodified-Since failed"),
+      416: reasonDoc("range not satisfiable"),
     },
   }),
   async (c) => {
     const path = new URL(c.req.url).pathname;
     const checked = mediaKeyFromPath(path.slice(path.indexOf("/media/") + "/media/".length));
-    if (!checked.ok) return c.json({ reason: checked.reason }, 400);
+    if (!checked.ok) return refuse(c, 400, checked.reason);
     const key = checked.key;
     const access = accessOf(key);
-    if (access === "private") return c.json({ reason: "file: upload sources are not served" }, 403);
+    if (access === "private") return refuse(c, 403, "file: upload sources are not served");
     if (access === "signed") {
       const refused = await refusal(c.env, key, c.req.valid("query").token);
-      if (refused) return c.json({ reason: refused }, 403);
+      if (refused) return refuse(c, 403, refused);
     }
     const adId = impressionOf(key);
     // An ad's first segment must reach us each time it plays to count: revalidated, never served from cache blindly.

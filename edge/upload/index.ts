@@ -9,7 +9,7 @@ import { config } from "../config";
 import { filmExists, registerJob, retireJobs, sourceKeyFor } from "../jobs";
 import { ApiError, describeZodError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
-import { adminSecurity, refused } from "../lib/responses";
+import { adminSecurity, refuse, refused } from "../lib/responses";
 import type { Sniffed } from "../lib/sniff";
 import { cleanupLater, deletePrefix } from "../lib/storage";
 import { FilmInput, createFilm, deleteFilm, reindexFilm } from "./films";
@@ -93,7 +93,7 @@ export const upload = resourceApp()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await filmExists(c.var.db, id))) return c.json({ reason: `film ${id} not found` }, 404);
+      if (!(await filmExists(c.var.db, id))) return refuse(c, 404, `film ${id} not found`);
       const { objects } = await deleteFilm(c.var.db, c.env.MEDIA, id);
       return c.json({ id, deleted: true as const, objects }, 200);
     },
@@ -110,7 +110,7 @@ export const upload = resourceApp()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await filmExists(c.var.db, id))) return c.json({ reason: `film ${id} not found` }, 404);
+      if (!(await filmExists(c.var.db, id))) return refuse(c, 404, `film ${id} not found`);
       await reindexFilm(c.env.DB, id);
       return c.json({ id, indexed: true as const }, 200);
     },
@@ -128,7 +128,7 @@ export const upload = resourceApp()
     async (c) => {
       const { id } = c.req.valid("param");
       const db = c.var.db;
-      if (!(await filmExists(db, id))) return c.json({ reason: `film ${id} not found` }, 404);
+      if (!(await filmExists(db, id))) return refuse(c, 404, `film ${id} not found`);
       const version = crypto.randomUUID();
       const limit = config(c.env).maxImageBytes;
       const up = await receiveFormFile(c.req.raw, c.env.MEDIA, {
@@ -146,7 +146,7 @@ export const upload = resourceApp()
       ]);
       if (updated.length === 0) {
         await up.discard();
-        return c.json({ reason: `film ${id} not found` }, 404);
+        return refuse(c, 404, `film ${id} not found`);
       }
       const previous = before[0]?.posterKey;
       if (previous && previous !== up.file.key) cleanupLater(c.executionCtx, `old poster ${previous}`, () => c.env.MEDIA.delete(previous));
@@ -171,7 +171,7 @@ export const upload = resourceApp()
     async (c) => {
       const { route, id, episode } = c.req.valid("param");
       const { state } = c.req.valid("query");
-      if (!(await filmExists(c.var.db, id))) return c.json({ reason: `film ${id} not found` }, 404);
+      if (!(await filmExists(c.var.db, id))) return refuse(c, 404, `film ${id} not found`);
       const jobId = crypto.randomUUID();
       const target = { kind: "episode" as const, filmId: id, route, episode, state };
       const limit = config(c.env).maxUploadBytes;
@@ -207,7 +207,7 @@ export const upload = resourceApp()
       const db = c.var.db;
       const where = and(eq(episodes.filmId, id), eq(episodes.route, route), eq(episodes.episode, episode));
       if (!(await db.select({ s: episodes.status }).from(episodes).where(where).get())) {
-        return c.json({ reason: `episode ${route}/${episode} of film ${id} not found` }, 404);
+        return refuse(c, 404, `episode ${route}/${episode} of film ${id} not found`);
       }
       const now = Date.now();
       const prefix = keys.episodePrefix(id, route, episode);
