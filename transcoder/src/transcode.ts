@@ -3,8 +3,8 @@
 import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Rendition } from "../../schema/jobs";
-import { MASTER_PLAYLIST, POSTER_FRAME } from "../../schema/keys";
-import { HLS_MASTER, buildHlsCommand, buildPosterCommand, renditionPlaylist } from "./command";
+import { MASTER_PLAYLIST, POSTER_FRAME, renditionPlaylist } from "../../schema/keys";
+import { buildHlsCommand, buildPosterCommand } from "./command";
 import { FfmpegError, UnsupportedInputError } from "./errors";
 import { FfmpegRunFailed, ProbeFailed, probeJson, runFfmpeg } from "./ffmpeg/fluent";
 import { type PlannedRung, type Rung, planLadder } from "./ladder";
@@ -114,7 +114,7 @@ export async function transcodeToHls(p: {
     throw e;
   }
 
-  const written = parseMasterPlaylist(await readFile(path.join(p.outputDir, HLS_MASTER), "utf8"));
+  const written = parseMasterPlaylist(await readFile(path.join(p.outputDir, MASTER_PLAYLIST), "utf8"));
   const renditions: RenditionOutput[] = [];
   for (const rung of rungs) {
     const playlist = renditionPlaylist(rung.name);
@@ -187,7 +187,7 @@ export function uploadOrder(r: TranscodeResult): string[] {
 
 /** Files ffmpeg left that no playlist names (none expected); for the logs. */
 export async function strayFiles(outputDir: string, r: TranscodeResult): Promise<string[]> {
-  const known = new Set([...uploadOrder(r), HLS_MASTER]);
+  const known = new Set([...uploadOrder(r), MASTER_PLAYLIST]);
   const found: string[] = [];
   for (const e of await readdir(outputDir, { recursive: true, withFileTypes: true })) {
     if (!e.isFile()) continue;
