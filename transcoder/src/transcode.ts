@@ -9,7 +9,7 @@ import { FfmpegError, UnsupportedInputError } from "./errors";
 import { FfmpegRunFailed, ProbeFailed, probeJson, runFfmpeg } from "./ffmpeg/fluent";
 import { type PlannedRung, type Rung, planLadder } from "./ladder";
 import { log } from "./log";
-import { measureBandwidth, parseMasterPlaylist, parseMediaPlaylist, writeMasterPlaylist } from "./playlists";
+import { measureBandwidth, readMasterPlaylist, readMediaPlaylist, writeMasterPlaylist } from "./playlists";
 import { type SourceInfo, parseProbe } from "./probe";
 
 export interface TranscodeSettings {
@@ -114,12 +114,12 @@ export async function transcodeToHls(p: {
     throw e;
   }
 
-  const written = parseMasterPlaylist(await readFile(path.join(p.outputDir, MASTER_PLAYLIST), "utf8"));
+  const written = readMasterPlaylist(await readFile(path.join(p.outputDir, MASTER_PLAYLIST), "utf8"));
   const renditions: RenditionOutput[] = [];
   for (const rung of rungs) {
     const playlist = renditionPlaylist(rung.name);
-    const media = parseMediaPlaylist(await readFile(path.join(p.outputDir, playlist), "utf8"));
-    const segments = media.segments.map((seg) => path.posix.join(rung.name, seg.uri));
+    const media = readMediaPlaylist(await readFile(path.join(p.outputDir, playlist), "utf8"), playlist);
+    const segments = media.segments.map((seg) => seg.uri);
     const sizes = await Promise.all(segments.map(async (rel) => (await stat(path.join(p.outputDir, rel))).size));
     const bw = measureBandwidth(media.segments.map((seg, i) => ({ duration: seg.duration, bytes: sizes[i]! })));
     const declared = written.find((v) => v.uri === playlist);
