@@ -13,7 +13,6 @@ import { corsFromEnv } from "./lib/cors";
 import { limitSmallBodies } from "./lib/body-limit";
 import { site } from "./site";
 import { playback } from "./playback";
-import { adminAds } from "./playback/admin-ads";
 import { refuse } from "./lib/responses";
 
 export const app = new OpenAPIHono<AppEnv>();
@@ -36,7 +35,6 @@ app.route("/", admin);
 app.route("/", internal);
 app.route("/api/v1/affair", catalog);
 app.route("/api/v1/resource", playback);
-app.route("/", adminAds);
 app.route("/", site);
 
 app.doc31(OPENAPI_PATH, OPENAPI_INFO);

@@ -5,12 +5,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { AdId } from "../../schema/ids";
 import { mediaUrl } from "../../schema/keys";
-import { Rendition } from "../../schema/jobs";
+import { Rendition, validRenditions } from "../../schema/jobs";
 import { adImpressions, ads } from "../../schema/tables";
 import { resourceApp } from "../lib/openapi";
-import { validRenditions } from "./queries";
 import { config } from "../config";
-import { reasonDoc, refuse } from "../lib/responses";
+import { adminSecurity, reasonDoc, refuse } from "../lib/responses";
 
 const AdReport = z
   .object({
@@ -36,7 +35,7 @@ export const adminAds = resourceApp().openapi(
     path: "/api/v1/admin/ads/{id}",
     tags: ["admin"],
     summary: "An ad with its impressions by day (a FILM ad's first segment fetched = one impression)",
-    security: [{ bearer: [] }],
+    security: adminSecurity,
     request: { params: z.object({ id: AdId.openapi({ param: { name: "id", in: "path" } }) }) },
     responses: {
       200: { description: "the ad", content: { "application/json": { schema: AdReport } } },
