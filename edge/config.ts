@@ -5,7 +5,6 @@
 import { z } from "zod";
 import type { Env } from "./env";
 import { type BreakSpec, parseAdBreaks } from "./hls/ad-breaks";
-import { ApiError } from "./lib/errors";
 
 const MiB = 1024 * 1024;
 
@@ -103,11 +102,4 @@ function fromVars(v: z.infer<typeof Vars>): Config {
     adminToken: v.ADMIN_TOKEN,
     signingSecret: v.SIGNING_SECRET,
   };
-}
-
-/** The signing secret, for routes that cannot work without it: a deployment mistake, answered 503. */
-export function requireSigningSecret(env: Env): string {
-  const s = config(env).signingSecret;
-  if (!s) throw new ApiError(503, "the server has no signing secret configured (set SIGNING_SECRET)");
-  return s;
 }

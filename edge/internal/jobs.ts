@@ -6,19 +6,18 @@ import { createMiddleware } from "hono/factory";
 import { JobId } from "../../schema/ids";
 import { CompleteCallback, FailCallback, JobUrls, ProgressCallback } from "../../schema/jobs";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
-import { config } from "../config";
 import type { AppEnv } from "../env";
 import { type Outcome, completeJob, failJob, loadJob, mintJobUrls, recordProgress } from "../jobs";
 import { resourceApp } from "../lib/openapi";
 import { refuse, refused } from "../lib/responses";
+import { requireSigningSecret } from "../lib/secrets";
 
 const Ack = z.looseObject({ id: z.string(), status: z.string() });
 
 const answer = (c: Context, r: Outcome) => (r.status === 200 ? c.json(r.body, 200) : refuse(c, r.status, r.reason));
 
 const signed = createMiddleware<AppEnv>(async (c, next) => {
-  const secret = config(c.env).signingSecret;
-  if (!secret) return refuse(c, 503, "the server has no signing secret configured (set SIGNING_SECRET)");
+  const secret = requireSigningSecret(c.env);
   // Unsigned callers are turned away before their body is read.
   if (!c.req.header(TIMESTAMP_HEADER) || !c.req.header(SIGNATURE_HEADER)) return refuse(c, 401, "missing signature");
   const check = await verifyRequest(secret, {

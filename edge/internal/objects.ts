@@ -2,10 +2,10 @@
 // the whole credential (schema/signing.ts: method, exact key or prefix, expiry, maximum size).
 import { createRoute, z } from "@hono/zod-openapi";
 import { isSafeKey, verifyGrant } from "../../schema/signing";
-import { requireSigningSecret } from "../config";
 import { INTERNAL_OBJECTS_PATH, MAX_OUTPUT_OBJECT_BYTES } from "../jobs";
 import { ApiError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
+import { requireSigningSecret } from "../lib/secrets";
 import { refuse, refused } from "../lib/responses";
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -1,7 +1,8 @@
 import type { JobUrls } from "../../schema/jobs";
 import { signGrant } from "../../schema/signing";
 import type { Env } from "../env";
-import { config, requireSigningSecret } from "../config";
+import { config } from "../config";
+import { requireSigningSecret } from "../lib/secrets";
 
 /** Largest single output file the transcoder may PUT (a segment, a playlist, the poster frame). */
 export const MAX_OUTPUT_OBJECT_BYTES = 512 * 1024 * 1024;
