@@ -11,13 +11,13 @@ import { ads, episodes, films, jobs } from "../../schema/tables";
 import { config } from "../config";
 import type { Env } from "../env";
 import { cleanupLater, deletePrefix } from "../lib/storage";
-import { ACTIVE_STATUSES as ACTIVE } from "./targets";
+import { ACTIVE_STATUSES } from "./targets";
 
 export type Job = typeof jobs.$inferSelect;
 /** What a callback is answered: the job's new state, or why it was refused (`{"reason"}`). */
 export type Outcome = { status: 200; body: { id: string; status: string; [more: string]: unknown } } | { status: 400 | 409; reason: string };
 
-const isActive = (job: Job) => (ACTIVE as readonly string[]).includes(job.status);
+const isActive = (job: Job) => (ACTIVE_STATUSES as readonly string[]).includes(job.status);
 const refuse = (status: 400 | 409, reason: string): Outcome => ({ status, reason });
 
 type Cleanup = { waitUntil(p: Promise<unknown>): void };
@@ -45,7 +45,7 @@ export async function recordProgress(db: DrizzleD1Database, job: Job, body: Prog
       startedAt: sql`coalesce(${jobs.startedAt}, ${now})`,
       updatedAt: now,
     })
-    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE])))
+    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES])))
     .returning({ id: jobs.id });
   if (updated.length === 0) return refuse(409, `job ${job.id} is no longer active; stop working on it`);
   return { status: 200, body: { id: job.id, status: "running", progress: body.progress } };
@@ -57,7 +57,7 @@ async function discardSuperseded(env: Env, db: DrizzleD1Database, ctx: Cleanup, 
   await db
     .update(jobs)
     .set({ status: "superseded", finishedAt: sql`coalesce(${jobs.finishedAt}, ${now})`, updatedAt: now })
-    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE, "failed", "superseded"])));
+    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES, "failed", "superseded"])));
   cleanupLater(ctx, `output of superseded job ${job.id}`, async () => {
     await deletePrefix(env.MEDIA, job.outputPrefix);
     await env.MEDIA.delete(job.sourceKey);
@@ -82,7 +82,7 @@ export async function completeJob(env: Env, db: DrizzleD1Database, ctx: Cleanup,
   const markComplete = db
     .update(jobs)
     .set({ status: "complete", progress: 1, error: null, finishedAt: now, updatedAt: now, startedAt: sql`coalesce(${jobs.startedAt}, ${now})` })
-    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE, "failed"]), owns))
+    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES, "failed"]), owns))
     .returning({ id: jobs.id });
   const output = { hlsPrefix: job.outputPrefix, renditions: body.renditions, duration: body.duration };
 
@@ -151,7 +151,7 @@ export async function failJob(env: Env, db: DrizzleD1Database, ctx: Cleanup, job
   if (job.status === "complete") return refuse(409, `job ${job.id} is already complete`);
   const now = Date.now();
   const attempts = body.attempt !== undefined ? sql`max(${jobs.attempts}, ${body.attempt})` : jobs.attempts;
-  const active = and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE]));
+  const active = and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES]));
   if (body.retryable) {
     await db.update(jobs).set({ error: body.error, attempts, updatedAt: now }).where(active);
     return { status: 200, body: { id: job.id, status: job.status, retrying: true } };
@@ -167,7 +167,7 @@ export async function markFailed(db: DrizzleD1Database, job: Pick<Job, "id" | "k
     db
       .update(jobs)
       .set({ status: "failed", error, attempts, finishedAt: now, updatedAt: now })
-      .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE]))),
+      .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES]))),
     job.kind === "episode"
       ? db
           .update(episodes)
