@@ -15,6 +15,10 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-admin-token",
                 SIGNING_SECRET: "test-signing-secret",
                 PUBLIC_BASE_URL: "https://cdn.test",
+                // Test files share the Cache API: answers are rendered anew on each request here, and
+                // test/edge/answer-cache.test.ts turns the cache on for its own requests.
+                CATALOG_FRESH_SECONDS: "0",
+                CATALOG_STALE_SECONDS: "0",
                 TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, "migrations")),
               },
             },

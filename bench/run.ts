@@ -19,11 +19,12 @@ import { catalogSpecs, runCatalogBench } from "./catalog";
 import { machine } from "./lib/machine";
 import { prepareHlsFixture, storeHlsFixture } from "./lib/hls-fixture";
 import { type BenchResults, type Section, renderMarkdown } from "./lib/report";
-import { ROOT, migrate, startDevEdge } from "./lib/services";
+import { BENCH_ADMIN_TOKEN, ROOT, migrate, startDevEdge } from "./lib/services";
+import { runHotBench } from "./hot";
 import { runMemoryBench } from "./memory";
 import { runPlaybackBench } from "./playback";
 
-const SECTIONS = ["stitch", "transcode", "catalog", "playback", "memory"] as const;
+const SECTIONS = ["stitch", "transcode", "catalog", "playback", "hot", "memory"] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -134,7 +135,7 @@ await section("transcode", async () =>
   childBench("bench/transcode.ts", "bench/out/transcode.json", { BENCH_SECONDS: String(settings.transcodeSeconds), BENCH_RUNS: String(settings.transcodeRuns) }),
 );
 
-if (want("catalog") || want("playback")) {
+if (want("catalog") || want("playback") || want("hot")) {
   const own = values.state === undefined;
   const state = own ? mkdtempSync(path.join(tmpdir(), "bench-edge-")) : path.resolve(values.state!);
   try {
@@ -152,21 +153,45 @@ if (want("catalog") || want("playback")) {
       migrate(state);
     }
     const fixture = await prepareHlsFixture(state, { contentSeconds: settings.playbackContentSeconds, adSeconds: 10, segmentSeconds: 4 });
-    const edge = await startDevEdge(state);
+    // Catalog and playback measure what each request costs D1 and the stitcher: the answer cache off.
+    const edge = await startDevEdge(state, { CATALOG_FRESH_SECONDS: "0", CATALOG_STALE_SECONDS: "0" });
+    const load = { connections: settings.connections, seconds: settings.seconds };
+    let specs: Awaited<ReturnType<typeof catalogSpecs>> = [];
+    let variant = "";
     try {
       await storeHlsFixture(edge.url, fixture);
-      const load = { connections: settings.connections, seconds: settings.seconds };
+      specs = await catalogSpecs(edge.url, fixture.filmId);
       await section("catalog", async () => {
-        const specs = await catalogSpecs(edge.url, fixture.filmId);
         const suite = await runCatalogBench(edge.url, specs, load);
         return { films: settings.films, seedSeconds, stateDir: own ? "fresh" : state, ...load, ...suite };
       });
-      await section("playback", async () => ({ ...load, contentSeconds: fixture.contentSeconds, segmentSeconds: fixture.segmentSeconds, ...(await runPlaybackBench(edge.url, fixture, load)) }));
+      await section("playback", async () => {
+        const result = await runPlaybackBench(edge.url, fixture, load);
+        variant = result.endpoints[1]?.path ?? "";
+        return { ...load, contentSeconds: fixture.contentSeconds, segmentSeconds: fixture.segmentSeconds, ...result };
+      });
     } finally {
       await edge.stop();
     }
+    // The hot paths as a site runs them: the answer cache on (its defaults), on the same data.
+    if (want("hot")) {
+      const cached = await startDevEdge(state);
+      try {
+        await section("hot", async () => {
+          const master = `/api/v1/resource/media_list/${fixture.route}/${fixture.filmId}/${fixture.episode}`;
+          const hot = [
+            ...specs.filter((s) => /^(home|filter: MOVIE,|popular: type|ranked: ALL|film detail|film routes|search: 星际|ad: FILM)/.test(s.name)),
+            { name: "master playlist", path: master },
+            ...(variant ? [{ name: "variant playlist (stitched)", path: variant }] : []),
+          ];
+          return { ...load, ...(await runHotBench(cached.url, hot, { ...load, adminToken: BENCH_ADMIN_TOKEN })) };
+        });
+      } finally {
+        await cached.stop();
+      }
+    }
   } catch (e) {
-    for (const s of ["catalog", "playback"] as const) {
+    for (const s of ["catalog", "playback", "hot"] as const) {
       if (want(s) && !results.sections[s]) results.sections[s] = { seconds: 0, error: (e as Error).message };
     }
     log(`catalog/playback setup FAILED: ${(e as Error).stack}`);

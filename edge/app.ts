@@ -14,6 +14,8 @@ import { limitSmallBodies } from "./lib/body-limit";
 import { site } from "./site";
 import { playback } from "./playback";
 import { refuse } from "./lib/responses";
+import { bumpCatalogAfterWrites, cachedAnswers, isAnswerRender } from "./lib/answer-cache";
+import { queueViews } from "./views";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -28,6 +30,24 @@ app.use(async (c, next) => {
 // Every admin route, whoever defines it, sits behind the bearer token.
 app.use("/api/v1/upload/*", requireAdmin);
 app.use("/api/v1/admin/*", requireAdmin);
+
+// Every admin write that answered 2xx makes the catalog's cached answers fresh (part uploads and
+// transcoder progress cannot change an answer; a completed job can).
+const PART_UPLOAD = /^\/api\/v1\/admin\/uploads\/[^/]+\/parts\//;
+app.use("/api/v1/upload/*", bumpCatalogAfterWrites());
+app.use("/api/v1/admin/*", bumpCatalogAfterWrites((req) => !PART_UPLOAD.test(new URL(req.url).pathname)));
+app.use("/api/v1/internal/jobs/:id/complete", bumpCatalogAfterWrites());
+
+// A view is queued for every answer of the detail route, cached or not; then the catalog's answers
+// come from the cache when fresh (a miss renders through the whole app again).
+app.use("/api/v1/affair/film_information/:id", queueViews(isAnswerRender));
+app.use(
+  "/api/v1/affair/*",
+  cachedAnswers(
+    (req, c) => Promise.resolve(app.fetch(req, c.env, c.executionCtx)),
+    (path) => path.startsWith("/api/v1/affair/ad/"),
+  ),
+);
 
 app.route("/", health);
 app.route("/", upload);

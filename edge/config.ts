@@ -10,6 +10,11 @@ const MiB = 1024 * 1024;
 
 /** A whole number above 0 (bytes, seconds); unset, empty or anything else: `fallback`. */
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).catch(fallback);
+/** Seconds, 0 or more (fractions too); unset, empty or anything else: `fallback`. */
+const seconds = (fallback: number) =>
+  z
+    .preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.coerce.number().min(0))
+    .catch(fallback);
 const flag = z
   .string()
   .optional()
@@ -46,6 +51,9 @@ const Vars = z.object({
   MAX_UPLOAD_BYTES: positiveInt(100 * MiB),
   MAX_IMAGE_BYTES: positiveInt(10 * MiB),
   DELETE_SOURCE_AFTER_TRANSCODE: flag,
+  CATALOG_FRESH_SECONDS: seconds(30),
+  CATALOG_STALE_SECONDS: seconds(30),
+  CATALOG_VERSION_CHECK_SECONDS: seconds(5),
   // Optional tuning, not in wrangler.toml: the defaults suit most deployments.
   JOB_URL_TTL_SECONDS: positiveInt(6 * 3600),
   UPLOAD_URL_TTL_SECONDS: positiveInt(24 * 3600),
@@ -64,6 +72,12 @@ export interface Config {
   maxUploadBytes: number;
   maxImageBytes: number;
   deleteSourceAfterTranscode: boolean;
+  /** Catalog answers from the Cache API: served as they are this long (lib/answer-cache.ts)… */
+  catalogFreshSeconds: number;
+  /** …then served stale at most this much longer while one request re-renders them. */
+  catalogStaleSeconds: number;
+  /** How often an isolate reads the catalog version (admin writes show within it). */
+  catalogVersionCheckSeconds: number;
   /** Lifetime of a job's signed source/output URLs. */
   jobUrlTtlSeconds: number;
   /** Lifetime of a signed multipart upload's part URLs. */
@@ -72,15 +86,25 @@ export interface Config {
   signingSecret: string | null;
 }
 
-// The env object lives as long as the isolate (a test may pass its own): parse each one once.
-const parsed = new WeakMap<object, Config>();
+// Parsed once per env object. The Worker hands each request a copy of its env (edge/index.ts swaps in
+// a counting D1 binding) and tests pass their own, so copies with the same vars share one parse.
+const byEnv = new WeakMap<object, Config>();
+const byVars = new Map<string, Config>();
+const NAMES = Object.keys(Vars.shape) as Array<keyof typeof Vars.shape>;
 
 export function config(env: Env): Config {
-  let cfg = parsed.get(env);
+  let cfg = byEnv.get(env);
+  if (cfg) return cfg;
+  const vars = env as unknown as Record<string, unknown>;
+  const key = JSON.stringify(NAMES.map((name) => vars[name] ?? null));
+  cfg = byVars.get(key);
   if (!cfg) {
     cfg = fromVars(Vars.parse(env));
-    parsed.set(env, cfg);
+    // Deployments have one set of vars; only tests make more. Bounded all the same.
+    if (byVars.size >= 64) byVars.clear();
+    byVars.set(key, cfg);
   }
+  byEnv.set(env, cfg);
   return cfg;
 }
 
@@ -97,6 +121,9 @@ function fromVars(v: z.infer<typeof Vars>): Config {
     maxUploadBytes: v.MAX_UPLOAD_BYTES,
     maxImageBytes: v.MAX_IMAGE_BYTES,
     deleteSourceAfterTranscode: v.DELETE_SOURCE_AFTER_TRANSCODE,
+    catalogFreshSeconds: v.CATALOG_FRESH_SECONDS,
+    catalogStaleSeconds: v.CATALOG_STALE_SECONDS,
+    catalogVersionCheckSeconds: v.CATALOG_VERSION_CHECK_SECONDS,
     jobUrlTtlSeconds: v.JOB_URL_TTL_SECONDS,
     uploadUrlTtlSeconds: v.UPLOAD_URL_TTL_SECONDS,
     adminToken: v.ADMIN_TOKEN,

@@ -84,6 +84,24 @@ export const filmViews = sqliteTable(
   (t) => [primaryKey({ columns: [t.filmId, t.day] }), index("film_views_day").on(t.day)],
 );
 
+/**
+ * One row per (UTC day, viewer of a film): a view counts only when its mark is new, so a viewer counts
+ * at most once per film per day and a redelivered batch of view messages counts nothing. `mark` is an
+ * HMAC of the viewer (address, user agent), the film and the day, never the viewer in clear. `batch`
+ * is the id of the consumer run that inserted the row (its counts are taken from exactly those rows).
+ * Rows of earlier days are pruned by the roll-up.
+ */
+export const viewMarks = sqliteTable(
+  "view_marks",
+  {
+    day: text("day").notNull(),
+    mark: text("mark").notNull(),
+    filmId: text("film_id").notNull(),
+    batch: text("batch").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.mark] }), index("view_marks_batch").on(t.batch)],
+);
+
 export const episodes = sqliteTable(
   "episodes",
   {

@@ -2,6 +2,7 @@
 // so the file and bench/results.json always agree. The prose around the tables is written here; what
 // depends on the figures is computed, never typed in.
 import type { Flatness, MemoryResult, TransferFigures, WorkerdAround } from "../memory";
+import type { HotResult } from "../hot";
 import type { PlaybackResult } from "../playback";
 import type { EndpointFigures, SuiteResult } from "./endpoints";
 import { type Machine, describeMachine } from "./machine";
@@ -13,7 +14,7 @@ export interface BenchResults {
   mode: "quick" | "full";
   machine: Machine;
   settings: Record<string, number>;
-  sections: Partial<Record<"stitch" | "transcode" | "catalog" | "playback" | "memory", Section>>;
+  sections: Partial<Record<"stitch" | "transcode" | "catalog" | "playback" | "hot" | "memory", Section>>;
   totalSeconds: number;
 }
 
@@ -156,6 +157,35 @@ function playbackSection(s: Section | undefined): string {
     `The first variant request of a fresh isolate read ${d.cold.cost["x-r2-reads"] ?? "?"} playlists from R2 (every rendition's, for a common target duration, and the ads'); ` +
       "after that they come from the isolate's LRU cache, so a variant request costs one D1 batch and the stitch. " +
       "The master playlist does not report its cost in headers; by its code it is one D1 batch (the episode and the random ad pick) and an HMAC to sign the plan, no R2 read.",
+  );
+  return out.join("\n");
+}
+
+function hotSection(s: Section | undefined): string {
+  const out = ["## 3b. Hot paths with the answer cache on", ""];
+  const no = failed(s);
+  if (no) return [...out, no].join("\n");
+  const d = (s as { data: HotResult & { connections: number; seconds: number } }).data;
+  const byPath = new Map(d.queries.map((q) => [q.path, q]));
+  out.push(
+    "Command: `npm run bench` (bench/hot.ts), the same data as above, served by a second `wrangler dev` with the default configuration " +
+      "(catalog answers fresh 30 s, then 30 s stale-while-revalidate; the catalog version re-read every 5 s). " +
+      `**D1 / 1,000** is the sum of \`X-D1-Queries\` (round trips each answer reports) over ${d.queries[0]?.requests ?? "?"} requests, ${d.connections} at a time, each from another viewer; ` +
+      "**served** counts `X-Cache` of those answers. The load columns are autocannon's, as above.",
+    "",
+    table(
+      ["route", "D1 / 1,000", "served", "p50 (ms)", "p99 (ms)", "req/s", "× ping"],
+      ["l", "r", "l", "r", "r", "r", "r"],
+      endpointRows(d.endpoints, [
+        { header: "d1", of: (e) => f1(byPath.get(e.path)?.perThousand ?? Number.NaN) },
+        { header: "served", of: (e) => Object.entries(byPath.get(e.path)?.cache ?? {}).map(([k, v]) => `${k} ${v}`).join(", ") },
+      ]),
+    ),
+    "",
+    baselineLine(d.baseline),
+    "",
+    `Staleness after an admin write (a film created through the admin API, then the home list polled every 20 ms): ${d.stalenessMs.map((x) => `${f0(x)} ms`).join(", ")}. ` +
+      "Locally one isolate serves everything, and the write's isolate knows the new catalog version at once; on Cloudflare another isolate sees it within `CATALOG_VERSION_CHECK_SECONDS` (5 s).",
   );
   return out.join("\n");
 }
@@ -317,7 +347,7 @@ export function renderMarkdown(r: BenchResults): string {
     "```sh",
     "npm run bench                 # everything, writes BENCHMARKS.md and bench/results.json (12-20 min on 2 cores)",
     "npm run bench -- --quick      # scaled down (10,000 films, 100 MiB upload, 2 s per route): bench/out/BENCHMARKS.md",
-    "npm run bench -- --only catalog,playback   # some sections (stitch, transcode, catalog, playback, memory): bench/out/",
+    "npm run bench -- --only catalog,playback   # some sections (stitch, transcode, catalog, playback, hot, memory): bench/out/",
     "npm run bench:stitch          # the stitcher alone (bench/out/stitch.json)",
     "npm run bench:transcode       # the transcoder alone (bench/out/transcode.json)",
     "```",
@@ -339,6 +369,8 @@ export function renderMarkdown(r: BenchResults): string {
     catalogSection(r.sections.catalog, r),
     "",
     playbackSection(r.sections.playback),
+    "",
+    hotSection(r.sections.hot),
     "",
     transcodeSection(r.sections.transcode),
     "",

@@ -1,10 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import { mediaUrl } from "../../schema/keys";
+import { cachedValue } from "../lib/answer-cache";
 import { resourceApp } from "../lib/openapi";
 import { CostedReads } from "./d1-cost";
 import { AdAnswer, AdTypeParam, badRequest, json } from "./schemas";
 import { config } from "../config";
 import { reasonDoc, refuse } from "../lib/responses";
+
+/** More ready ads of one type than a site runs at once; the pick is among these. */
+const MAX_CANDIDATES = 500;
 
 export const ad = resourceApp().openapi(
   createRoute({
@@ -18,13 +22,20 @@ export const ad = resourceApp().openapi(
   async (c) => {
     const { type } = c.req.valid("param");
     const reads = new CostedReads(c.env.DB);
-    // ads_pick (type, status, expires_at) narrows this to the candidates; the pick is random on each call.
-    const row = await reads.first<{ asset_key: string }>(
-      "SELECT asset_key FROM ads WHERE type = ? AND status = 'ready' AND expires_at > ? AND asset_key IS NOT NULL ORDER BY random() LIMIT 1",
-      [type, Date.now()],
+    // The candidates are cached like any catalog answer; the pick is random on each call, and an ad
+    // that expired since the candidates were read is left out here.
+    const { value: candidates, state } = await cachedValue(c, `ads:${type}`, () =>
+      reads.all<{ asset_key: string; expires_at: number }>(
+        "SELECT asset_key, expires_at FROM ads WHERE type = ? AND status = 'ready' AND expires_at > ? AND asset_key IS NOT NULL LIMIT ?",
+        [type, Date.now(), MAX_CANDIDATES],
+      ),
     );
-    if (!row) return refuse(c, 404, `no ready, unexpired ${type} ad`, reads.headers());
+    const now = Date.now();
+    const live = candidates.filter((a) => a.expires_at > now);
+    const headers = { ...reads.headers(), "X-Cache": state, "Cache-Control": "no-store" };
+    if (live.length === 0) return refuse(c, 404, `no ready, unexpired ${type} ad`, headers);
+    const pick = live[Math.floor(Math.random() * live.length)]!;
     // A different ad on each call: caches must not keep one.
-    return c.json({ URL: mediaUrl(config(c.env).publicBaseUrl, row.asset_key) }, 200, { ...reads.headers(), "Cache-Control": "no-store" });
+    return c.json({ URL: mediaUrl(config(c.env).publicBaseUrl, pick.asset_key) }, 200, headers);
   },
 );

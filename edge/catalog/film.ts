@@ -3,7 +3,6 @@ import { resourceApp } from "../lib/openapi";
 import { CostedReads } from "./d1-cost";
 import { badRequest, FilmDetail, FilmIdParam, FilmRoutes, json, notFound } from "./schemas";
 import { DETAIL_COLUMNS, type DetailRow, groupRoutes, toFilmDetail } from "./shape";
-import { countView } from "./views";
 import { config } from "../config";
 import { refuse } from "../lib/responses";
 
@@ -15,7 +14,7 @@ export const film = resourceApp()
       method: "get",
       path: "/film_information/{id}",
       tags,
-      summary: "A film's details; counts one view (today's, the week's and the total)",
+      summary: "A film's details; counts one view per viewer per UTC day (today's, the week's and the total)",
       request: { params: FilmIdParam },
       responses: { 200: json(FilmDetail, "the film"), 400: badRequest, 404: notFound },
     }),
@@ -24,9 +23,7 @@ export const film = resourceApp()
       const reads = new CostedReads(c.env.DB);
       const row = await reads.first<DetailRow>(`SELECT ${DETAIL_COLUMNS} FROM films WHERE id = ?`, [id]);
       if (!row) return refuse(c, 404, `film ${id} not found`);
-      // Counted after the answer: a view must not slow the page down, and a failed count is only logged.
-      const db = c.get("db");
-      c.executionCtx.waitUntil(countView(db, id, Date.now()).catch((e) => console.error("counting a view failed", id, e)));
+      // The view is counted by edge/views (queued, also when this answer comes from the cache).
       return c.json(toFilmDetail(row, config(c.env).publicBaseUrl), 200, reads.headers());
     },
   )

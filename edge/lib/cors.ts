@@ -4,7 +4,7 @@ import { type Config, config } from "../config";
 import type { AppEnv } from "../env";
 
 /** Headers the website's scripts may read (caching, byte ranges, the cost header of the catalog). */
-const EXPOSED = ["ETag", "Content-Length", "Content-Range", "Accept-Ranges", "X-D1-Rows-Read"];
+const EXPOSED = ["ETag", "Content-Length", "Content-Range", "Accept-Ranges", "X-D1-Rows-Read", "X-D1-Queries", "X-Cache"];
 
 /** CORS for the website, from the CORS_ORIGINS var (edge/config.ts). */
 export function corsFromEnv(): MiddlewareHandler<AppEnv> {

@@ -1,6 +1,6 @@
 import { and, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { filmViews, films, meta } from "../../schema/tables";
+import { filmViews, films, meta, viewMarks } from "../../schema/tables";
 import { utcDay, weekStart } from "./days";
 
 /** meta row holding the last day the roll-up ran for. */
@@ -51,7 +51,10 @@ export async function rollupViews(db: DrizzleD1Database, now: number): Promise<R
     .values({ key: ROLLUP_META_KEY, value: today })
     .onConflictDoUpdate({ target: meta.key, set: { value: today }, setWhere: sql`${meta.value} < ${today}` });
 
-  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember]);
+  // Viewer marks only matter on their own day (one view per viewer per film per UTC day).
+  const pruneMarks = db.delete(viewMarks).where(lt(viewMarks.day, today));
+
+  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember, pruneMarks]);
   return {
     today,
     previous,

@@ -147,7 +147,7 @@ describe("GET /affair/popular and /affair/ranked", () => {
 });
 
 describe("GET /affair/film_information/{id}", () => {
-  it("answers the FilmDetail and counts the view after answering", async () => {
+  it("answers the FilmDetail and counts the view after answering", { timeout: 30_000 }, async () => {
     const updatedAt = Date.UTC(2024, 4, 6, 7, 8, 9, 123);
     const id = await insertFilm({
       title: "长安十二时辰",
@@ -181,11 +181,11 @@ describe("GET /affair/film_information/{id}", () => {
       popularity: 41,
       introduction: "唐朝长安，一个时辰一个时辰地追查。",
     });
-    // The count lands through waitUntil, after the answer.
+    // The count lands through the film-views queue, after the answer.
     const counted = await waitFor(async () => {
       const row = await env.DB.prepare("SELECT total_views, today_views, week_views, views_day FROM films WHERE id = ?").bind(id).first<Record<string, number | string>>();
       return row?.total_views === 42 ? row : null;
-    });
+    }, 20_000);
     const today = new Date().toISOString().slice(0, 10);
     expect(counted).toEqual({ total_views: 42, today_views: 1, week_views: 1, views_day: today });
     const day = await env.DB.prepare("SELECT views FROM film_views WHERE film_id = ? AND day = ?").bind(id, today).first<{ views: number }>();
