@@ -4,7 +4,8 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Env } from "../env";
 import { accessOf, cacheControlOf, impressionOf, mediaKeyFromPath } from "./media-policy";
 import { refusal } from "./media-tokens";
-import { countImpression, utcDay } from "./queries";
+import { utcDay } from "../lib/days";
+import { countImpression } from "./queries";
 import { serveObject } from "./r2-object";
 
 export type MediaAnswer = { ok: true; response: Response } | { ok: false; status: 400 | 403; reason: string };

@@ -36,7 +36,3 @@ export function countImpression(db: DrizzleD1Database, adId: string, day: string
     SELECT ${adId}, ${day}, 1 WHERE EXISTS (SELECT 1 FROM ${ads} WHERE ${ads.id} = ${adId})
     ON CONFLICT (ad_id, day) DO UPDATE SET count = count + 1`);
 }
-
-export function utcDay(ms = Date.now()): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}

@@ -4,7 +4,7 @@
 import type { MiddlewareHandler } from "hono";
 import { config } from "../config";
 import type { AppEnv, Env } from "../env";
-import { utcDay } from "../rollup/days";
+import { utcDay } from "../lib/days";
 import { ViewMessage } from "./messages";
 import { recordViews } from "./record";
 import { viewerMark } from "./viewer-mark";
