@@ -287,7 +287,7 @@ export async function runMemoryBench(opts: MemoryOptions): Promise<MemoryResult>
     const admin = new AdminClient(edge.url, BENCH_ADMIN_TOKEN);
     const ctx = { edgeUrl: edge.url, admin, sampler, stateDir: path.join(work, "upload-state"), log };
 
-    // The largest object a signed PUT may store whole (edge/bridge/urls.ts: 512 MiB), or the large file's size.
+    // The largest object a signed PUT may store whole (edge/jobs/urls.ts: 512 MiB), or the large file's size.
     const blobBytes = Math.min(512 * 2 ** 20, opts.bytes);
     log(`  control: one ${(blobBytes / 2 ** 20).toFixed(0)} MiB object stored whole, then read back`);
     const singleBlob = await singleBlobControl(edge.url, sampler, work, blobBytes);

@@ -13,7 +13,7 @@ import { corsFromEnv } from "./lib/cors";
 import { limitSmallBodies } from "./lib/body-limit";
 import { site } from "./site";
 import { playback } from "./playback";
-import { adminAds } from "./playback/admin-ads";
+import { refuse } from "./lib/responses";
 import { bumpCatalogAfterWrites, cachedAnswers, isAnswerRender } from "./lib/answer-cache";
 import { queueViews } from "./views";
 
@@ -55,18 +55,17 @@ app.route("/", admin);
 app.route("/", internal);
 app.route("/api/v1/affair", catalog);
 app.route("/api/v1/resource", playback);
-app.route("/", adminAds);
 app.route("/", site);
 
 app.doc31(OPENAPI_PATH, OPENAPI_INFO);
 app.route("/", docsApp(app));
 
-app.notFound((c) => c.json({ reason: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+app.notFound((c) => refuse(c, 404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
 
 app.onError((err, c) => {
   if (err instanceof HTTPException) {
-    return c.json({ reason: err.message || "request refused" }, err.status);
+    return refuse(c, err.status, err.message || "request refused");
   }
   console.error("unhandled error", c.req.method, c.req.url, err);
-  return c.json({ reason: "internal error" }, 500);
+  return refuse(c, 500, "internal error");
 });

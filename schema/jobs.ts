@@ -13,6 +13,15 @@ export const Rendition = z.object({
 });
 export type Rendition = z.infer<typeof Rendition>;
 
+/** Renditions as stored (a JSON column), minus any entry that does not have the shape the transcoder promised. */
+export function validRenditions(stored: unknown): Rendition[] {
+  if (!Array.isArray(stored)) return [];
+  return stored.flatMap((r) => {
+    const p = Rendition.safeParse(r);
+    return p.success ? [p.data] : [];
+  });
+}
+
 /** The Queue message: what the producer (an upload) tells the transcoder. The job id is the BullMQ jobId. */
 export const JobMessage = z.object({
   v: z.literal(1),

@@ -1,4 +1,6 @@
-// The R2 layout, in one place. Arguments must already be validated (schema/ids.ts).
+// The R2 layout, in one place: every key is built here, and read back (classified) here, so the
+// edge's media policy and the transcoder's file names cannot drift from it. Arguments must already
+// be validated (schema/ids.ts).
 // Everything of a film lives under films/{filmId}/ and of an ad under ads/{adId}/, so deleting
 // one is a prefix delete. HLS outputs sit under a prefix unique to the job that made them, so they
 // are immutable and a new version never overwrites the one being watched.
@@ -16,13 +18,61 @@ export const adImageKey = (adId: string, ext: string) => `ads/${adId}/image.${ex
 export const adSourceKey = (adId: string, jobId: string) => `ads/${adId}/source/${jobId}`;
 export const adOutputPrefix = (adId: string, jobId: string) => `ads/${adId}/hls/${jobId}/`;
 
-/** Public URL of a stored object: `{PUBLIC_BASE_URL}/api/v1/resource/media/{key}` ("bucket" = first segment). */
-export const mediaUrl = (publicBase: string, key: string) => `${publicBase.replace(/\/+$/, "")}/api/v1/resource/media/${key}`;
+/**
+ * Public URL of a stored object: `{PUBLIC_BASE_URL}/api/v1/resource/media/{key}` ("bucket" = first segment).
+ * `publicBase` has no trailing slash (edge/config.ts strips it).
+ */
+export const mediaUrl = (publicBase: string, key: string) => `${publicBase}/api/v1/resource/media/${key}`;
 
 /** Buckets the public media route serves (the first segment of a key). */
 export const MEDIA_BUCKETS = ["films", "ads"] as const;
 
-// Inside a job's output prefix, the transcoder writes:
-//   master.m3u8, {rendition}/index.m3u8, {rendition}/seg_00000.ts …, poster.jpg
+// ---- inside a job's output prefix -----------------------------------------------------------------
+// The transcoder writes these names and the edge reads them back: master.m3u8, {rendition}/index.m3u8,
+// {rendition}/seg_00000.ts …, poster.jpg.
+
 export const MASTER_PLAYLIST = "master.m3u8";
+export const renditionPlaylist = (rendition: string) => `${rendition}/index.m3u8`;
+/** ffmpeg's pattern for a rendition's segments: seg_00000.ts, seg_00001.ts … */
+export const SEGMENT_PATTERN = "seg_%05d.ts";
+/** A frame of the video, the film's fallback poster. */
 export const POSTER_FRAME = "poster.jpg";
+
+/**
+ * The first segment of a rendition (`seg_00000.ts`; any count of zeros and the other segment types
+ * are accepted too): a player fetches it exactly once each time it plays an ad, so it counts impressions.
+ */
+export const isFirstSegment = (file: string) => /^(?:[^/]+\/)?seg_0+\.(?:ts|m4s|mp4|aac)$/.test(file);
+
+// ---- reading a key back ---------------------------------------------------------------------------
+
+/** What a source or an HLS output belongs to. */
+export type KeyOwner = { kind: "episode"; filmId: string; route: string; episode: string } | { kind: "ad"; adId: string };
+
+export type KeyKind =
+  | { kind: "poster"; filmId: string }
+  | { kind: "ad-image"; adId: string }
+  | { kind: "source"; owner: KeyOwner }
+  /** `file` is relative to the job's output prefix (e.g. `720p/seg_00000.ts`). */
+  | { kind: "output"; owner: KeyOwner; jobId: string; file: string }
+  | { kind: "other" };
+
+/** Which part of the layout a key is (the inverse of the builders above). */
+export function classifyKey(key: string): KeyKind {
+  const p = key.split("/");
+  if (p[0] === "films" && p[1]) {
+    if (p.length === 4 && p[2] === "poster" && p[3]) return { kind: "poster", filmId: p[1] };
+    if (p[2] === "episodes" && p[3] && p[4]) return owned({ kind: "episode", filmId: p[1], route: p[3], episode: p[4] }, p.slice(5));
+  } else if (p[0] === "ads" && p[1]) {
+    if (p.length === 3 && /^image\.[A-Za-z0-9]+$/.test(p[2]!)) return { kind: "ad-image", adId: p[1] };
+    return owned({ kind: "ad", adId: p[1] }, p.slice(2));
+  }
+  return { kind: "other" };
+}
+
+/** `rest`: the key's segments after its owner's prefix. */
+function owned(owner: KeyOwner, rest: string[]): KeyKind {
+  if (rest[0] === "source" && rest.length >= 2) return { kind: "source", owner };
+  if (rest[0] === "hls" && rest[1] && rest.length >= 3) return { kind: "output", owner, jobId: rest[1], file: rest.slice(2).join("/") };
+  return { kind: "other" };
+}

@@ -1,9 +1,10 @@
 import { resourceApp } from "../lib/openapi";
+import { adminAds } from "./ads";
 import { adminJobs } from "./jobs";
 import { adminUploads } from "./uploads";
 
-/** /api/v1/admin: signed multipart uploads and the job API (bearer-checked in edge/app.ts). */
-export const admin = resourceApp().route("/", adminUploads).route("/", adminJobs);
+/** /api/v1/admin: signed multipart uploads, the job API and the ad report (bearer-checked in edge/app.ts). */
+export const admin = resourceApp().route("/", adminUploads).route("/", adminJobs).route("/", adminAds);
 
 admin.openAPIRegistry.registerComponent("securitySchemes", "adminBearer", {
   type: "http",

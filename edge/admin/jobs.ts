@@ -4,7 +4,7 @@ import { JobStatus } from "../../schema/enums";
 import { JobId } from "../../schema/ids";
 import { jobs } from "../../schema/tables";
 import { resourceApp } from "../lib/openapi";
-import { adminSecurity, refused } from "./responses";
+import { adminSecurity, refuse, refused } from "../lib/responses";
 import { JobView, jobView } from "./job-view";
 
 const security = adminSecurity;
@@ -34,7 +34,7 @@ export const adminJobs = resourceApp()
     async (c) => {
       const { id } = c.req.valid("param");
       const row = await c.var.db.select().from(jobs).where(eq(jobs.id, id)).get();
-      if (!row) return c.json({ reason: `job ${id} not found` }, 404);
+      if (!row) return refuse(c, 404, `job ${id} not found`);
       return c.json(jobView(row), 200);
     },
   )

@@ -7,13 +7,14 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
 import { verifyGrant, signGrant } from "../../schema/signing";
 import { uploadParts, uploads } from "../../schema/tables";
-import { publicBase, tuning } from "../bridge/config";
+import { config } from "../config";
 import type { Env } from "../env";
+import { type JobTarget, filmExists, registerJob, sourceKeyFor } from "../jobs";
 import { ApiError } from "../lib/errors";
+import { requireSigningSecret } from "../lib/secrets";
 import { resourceApp } from "../lib/openapi";
-import { adminSecurity, refused } from "./responses";
+import { adminSecurity, refuse, refused } from "../lib/responses";
 import { SNIFF_BYTES, sniffVideo } from "../lib/sniff";
-import { type SourceTarget, filmExists, registerSource, sourceKeyFor } from "../upload/sources";
 
 const MiB = 1024 * 1024;
 export const MIN_PART_BYTES = 8 * MiB;
@@ -48,7 +49,7 @@ const CreateUpload = z
   .openapi("CreateUpload");
 
 /** What an upload row stores as its target: the ids it will use are fixed when it is created. */
-type StoredTarget = SourceTarget & { jobId: string };
+type StoredTarget = JobTarget & { jobId: string };
 
 const PartUrl = z.object({ number: z.number(), url: z.string() });
 const Part = z.object({ number: z.number(), size: z.number(), etag: z.string() });
@@ -76,18 +77,13 @@ const partCount = (u: { size: number; partSize: number }) => Math.ceil(u.size / 
 const expectedPartSize = (u: { size: number; partSize: number }, n: number) =>
   n < partCount(u) ? u.partSize : u.size - (partCount(u) - 1) * u.partSize;
 
-function requireSecret(env: Env): string {
-  if (!env.SIGNING_SECRET) throw new ApiError(503, "the server has no signing secret configured (set SIGNING_SECRET)");
-  return env.SIGNING_SECRET;
-}
-
 async function partUrls(env: Env, u: { id: string; partSize: number; expiresAt: number }, numbers: number[]) {
-  const secret = requireSecret(env);
+  const secret = requireSigningSecret(env);
   const e = Math.floor(u.expiresAt / 1000);
   return Promise.all(
     numbers.map(async (n) => ({
       number: n,
-      url: `${publicBase(env)}/api/v1/admin/uploads/${u.id}/parts/${n}?token=${await signGrant(secret, { m: "PUT", k: partGrantKey(u.id, n), e, s: u.partSize })}`,
+      url: `${config(env).publicBaseUrl}/api/v1/admin/uploads/${u.id}/parts/${n}?token=${await signGrant(secret, { m: "PUT", k: partGrantKey(u.id, n), e, s: u.partSize })}`,
     })),
   );
 }
@@ -144,13 +140,13 @@ export const adminUploads = resourceApp()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      requireSecret(c.env);
+      requireSigningSecret(c.env);
       const db = c.var.db;
       const jobId = crypto.randomUUID();
       let target: StoredTarget;
       if (body.target.kind === "episode") {
         const t = body.target;
-        if (!(await filmExists(db, t.filmId))) return c.json({ reason: `target.filmId: film ${t.filmId} not found` }, 404);
+        if (!(await filmExists(db, t.filmId))) return refuse(c, 404, `target.filmId: film ${t.filmId} not found`);
         target = { kind: "episode", filmId: t.filmId, route: t.route, episode: t.episode, ...(t.state !== undefined ? { state: t.state } : {}), jobId };
       } else {
         target = { kind: "ad", adId: crypto.randomUUID(), expiresAt: Date.parse(body.target.expiresAt), jobId };
@@ -158,7 +154,7 @@ export const adminUploads = resourceApp()
       const id = crypto.randomUUID();
       const key = sourceKeyFor(target, jobId);
       const now = Date.now();
-      const expiresAt = now + tuning(c.env, "UPLOAD_URL_TTL_SECONDS") * 1000;
+      const expiresAt = now + config(c.env).uploadUrlTtlSeconds * 1000;
       const mp = await c.env.MEDIA.createMultipartUpload(key, { httpMetadata: { contentType: body.contentType } });
       await db.insert(uploads).values({
         id,
@@ -190,24 +186,24 @@ export const adminUploads = resourceApp()
     }),
     async (c) => {
       const { id, n } = c.req.valid("param");
-      const check = await verifyGrant(requireSecret(c.env), c.req.valid("query").token, { method: "PUT", key: partGrantKey(id, n) });
-      if (!check.ok) return c.json({ reason: check.reason }, 403);
+      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "PUT", key: partGrantKey(id, n) });
+      if (!check.ok) return refuse(c, 403, check.reason);
       const row = await loadUpload(c.var.db, id);
-      if (row.status !== "open") return c.json({ reason: `upload ${id} is ${row.status}` }, 409);
-      if (n > partCount(row)) return c.json({ reason: `n: upload ${id} has ${partCount(row)} parts` }, 400);
+      if (row.status !== "open") return refuse(c, 409, `upload ${id} is ${row.status}`);
+      if (n > partCount(row)) return refuse(c, 400, `n: upload ${id} has ${partCount(row)} parts`);
       const declared = c.req.header("content-length");
-      if (declared === undefined) return c.json({ reason: "Content-Length: required" }, 411);
+      if (declared === undefined) return refuse(c, 411, "Content-Length: required");
       const length = Number(declared);
-      if (length > (check.grant.s ?? row.partSize)) return c.json({ reason: `Content-Length: more than the part size ${row.partSize}` }, 413);
+      if (length > (check.grant.s ?? row.partSize)) return refuse(c, 413, `Content-Length: more than the part size ${row.partSize}`);
       const want = expectedPartSize(row, n);
-      if (length !== want) return c.json({ reason: `Content-Length: part ${n} must be ${want} bytes, not ${declared}` }, 400);
+      if (length !== want) return refuse(c, 400, `Content-Length: part ${n} must be ${want} bytes, not ${declared}`);
       const body = c.req.raw.body;
-      if (!body) return c.json({ reason: "body: missing" }, 400);
+      if (!body) return refuse(c, 400, "body: missing");
       let part: R2UploadedPart;
       try {
         part = await c.env.MEDIA.resumeMultipartUpload(row.key, row.r2UploadId).uploadPart(n, body);
       } catch (e) {
-        return c.json({ reason: `part ${n} not stored: ${String(e)}` }, 409);
+        return refuse(c, 409, `part ${n} not stored: ${String(e)}`);
       }
       const values = { uploadId: id, partNumber: n, size: length, etag: part.etag, uploadedAt: Date.now() };
       await c.var.db
@@ -260,7 +256,7 @@ export const adminUploads = resourceApp()
       const missing: number[] = [];
       for (let n = 1; n <= partCount(row); n++) if (byNumber.get(n)?.size !== expectedPartSize(row, n)) missing.push(n);
       if (missing.length > 0) {
-        return c.json({ reason: `parts missing: ${missing.slice(0, 20).join(", ")}${missing.length > 20 ? ", …" : ""}` }, 409);
+        return refuse(c, 409, `parts missing: ${missing.slice(0, 20).join(", ")}${missing.length > 20 ? ", …" : ""}`);
       }
 
       try {
@@ -268,7 +264,7 @@ export const adminUploads = resourceApp()
       } catch (e) {
         // A repeat after a completion whose answer was lost: the object is already whole.
         const head = await c.env.MEDIA.head(row.key);
-        if (head?.size !== row.size) return c.json({ reason: `could not assemble the parts: ${String(e)}` }, 409);
+        if (head?.size !== row.size) return refuse(c, 409, `could not assemble the parts: ${String(e)}`);
       }
 
       const first = await c.env.MEDIA.get(row.key, { range: { offset: 0, length: Math.min(SNIFF_BYTES, row.size) } });
@@ -276,12 +272,12 @@ export const adminUploads = resourceApp()
       if (!sniffVideo(head)) {
         await c.env.MEDIA.delete(row.key);
         await db.batch([db.delete(uploadParts).where(eq(uploadParts.uploadId, row.id)), db.delete(uploads).where(eq(uploads.id, row.id))]);
-        return c.json({ reason: "file: not a video (MP4, MOV, MKV, WebM, MPEG-TS, AVI or FLV), recognised by content; the upload was discarded" }, 415);
+        return refuse(c, 415, "file: not a video (MP4, MOV, MKV, WebM, MPEG-TS, AVI or FLV), recognised by content; the upload was discarded");
       }
 
       const { jobId, ...source } = target;
       try {
-        await registerSource(c.env, db, c.executionCtx, source as SourceTarget, jobId, [
+        await registerJob(c.env, db, c.executionCtx, source as JobTarget, jobId, [
           db.update(uploads).set({ status: "completed" }).where(and(eq(uploads.id, row.id), eq(uploads.status, "open"))),
           db.delete(uploadParts).where(eq(uploadParts.uploadId, row.id)),
         ]);
@@ -309,7 +305,7 @@ export const adminUploads = resourceApp()
     async (c) => {
       const db = c.var.db;
       const row = await loadUpload(db, c.req.valid("param").id);
-      if (row.status !== "open") return c.json({ reason: `upload ${row.id} is already ${row.status}` }, 409);
+      if (row.status !== "open") return refuse(c, 409, `upload ${row.id} is already ${row.status}`);
       try {
         await c.env.MEDIA.resumeMultipartUpload(row.key, row.r2UploadId).abort();
       } catch (e) {

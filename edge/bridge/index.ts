@@ -3,14 +3,12 @@
 // (2xx), retried with backoff otherwise. Messages that exhausted their retries arrive on the
 // dead-letter queue, and their jobs are marked failed.
 import { drizzle } from "drizzle-orm/d1";
-import { and, eq } from "drizzle-orm";
 import { type JobDelivery, JobMessage } from "../../schema/jobs";
 import { signRequest } from "../../schema/signing";
-import { jobs } from "../../schema/tables";
+import { config } from "../config";
 import type { Env } from "../env";
-import { loadJob, markFailed } from "../internal/job-updates";
+import { loadJob, markFailed, mintJobUrls, noteDeliveryFailure } from "../jobs";
 import { retryDelaySeconds } from "./backoff";
-import { mintJobUrls } from "./urls";
 
 export const TRANSCODE_QUEUE = "transcode-jobs";
 export const DEAD_LETTER_QUEUE = "transcode-jobs-dlq";
@@ -46,16 +44,17 @@ async function deliver(env: Env, msg: Message<unknown>): Promise<void> {
   }
   const delaySeconds = retryDelaySeconds(msg.attempts);
   let failure: string;
-  if (!env.SIGNING_SECRET || !env.TRANSCODER_URL) {
+  const { signingSecret, transcoderUrl } = config(env);
+  if (!signingSecret || !transcoderUrl) {
     failure = "the edge has no SIGNING_SECRET or TRANSCODER_URL configured";
   } else {
     const delivery: JobDelivery = { ...message, urls: await mintJobUrls(env, job) };
     const body = JSON.stringify(delivery);
-    const url = `${env.TRANSCODER_URL.replace(/\/+$/, "")}${INTAKE_PATH}`;
+    const url = `${transcoderUrl}${INTAKE_PATH}`;
     try {
       const res = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(await signRequest(env.SIGNING_SECRET, "POST", INTAKE_PATH, body)) },
+        headers: { "content-type": "application/json", ...(await signRequest(signingSecret, "POST", INTAKE_PATH, body)) },
         body,
         signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
       });
@@ -70,11 +69,7 @@ async function deliver(env: Env, msg: Message<unknown>): Promise<void> {
     }
   }
   console.warn(`bridge: job ${job.id} delivery attempt ${msg.attempts} failed (${failure}); retrying in ${delaySeconds}s`);
-  // Shown by the job API while the job waits, so an admin sees why nothing happens.
-  await db
-    .update(jobs)
-    .set({ error: `delivery attempt ${msg.attempts} failed: ${failure}; next attempt in ${delaySeconds} s`.slice(0, 4000), updatedAt: Date.now() })
-    .where(and(eq(jobs.id, job.id), eq(jobs.status, "queued")));
+  await noteDeliveryFailure(db, job.id, `delivery attempt ${msg.attempts} failed: ${failure}; next attempt in ${delaySeconds} s`);
   msg.retry({ delaySeconds });
 }
 

@@ -3,7 +3,9 @@ import { mediaUrl } from "../../schema/keys";
 import { cachedValue } from "../lib/answer-cache";
 import { resourceApp } from "../lib/openapi";
 import { CostedReads } from "./d1-cost";
-import { AdAnswer, AdTypeParam, badRequest, json, Reason } from "./schemas";
+import { AdAnswer, AdTypeParam, badRequest, json } from "./schemas";
+import { config } from "../config";
+import { reasonDoc, refuse } from "../lib/responses";
 
 /** More ready ads of one type than a site runs at once; the pick is among these. */
 const MAX_CANDIDATES = 500;
@@ -15,7 +17,7 @@ export const ad = resourceApp().openapi(
     tags: ["catalog"],
     summary: "One random ready, unexpired ad of a type",
     request: { params: AdTypeParam },
-    responses: { 200: json(AdAnswer, "the ad's URL"), 400: badRequest, 404: json(Reason, "no ad of that type") },
+    responses: { 200: json(AdAnswer, "the ad's URL"), 400: badRequest, 404: reasonDoc("no ad of that type") },
   }),
   async (c) => {
     const { type } = c.req.valid("param");
@@ -31,9 +33,9 @@ export const ad = resourceApp().openapi(
     const now = Date.now();
     const live = candidates.filter((a) => a.expires_at > now);
     const headers = { ...reads.headers(), "X-Cache": state, "Cache-Control": "no-store" };
-    if (live.length === 0) return c.json({ reason: `no ready, unexpired ${type} ad` }, 404, headers);
+    if (live.length === 0) return refuse(c, 404, `no ready, unexpired ${type} ad`, headers);
     const pick = live[Math.floor(Math.random() * live.length)]!;
     // A different ad on each call: caches must not keep one.
-    return c.json({ URL: mediaUrl(c.env.PUBLIC_BASE_URL, pick.asset_key) }, 200, headers);
+    return c.json({ URL: mediaUrl(config(c.env).publicBaseUrl, pick.asset_key) }, 200, headers);
   },
 );

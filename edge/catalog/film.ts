@@ -3,6 +3,8 @@ import { resourceApp } from "../lib/openapi";
 import { CostedReads } from "./d1-cost";
 import { badRequest, FilmDetail, FilmIdParam, FilmRoutes, json, notFound } from "./schemas";
 import { DETAIL_COLUMNS, type DetailRow, groupRoutes, toFilmDetail } from "./shape";
+import { config } from "../config";
+import { refuse } from "../lib/responses";
 
 const tags = ["catalog"];
 
@@ -20,9 +22,9 @@ export const film = resourceApp()
       const { id } = c.req.valid("param");
       const reads = new CostedReads(c.env.DB);
       const row = await reads.first<DetailRow>(`SELECT ${DETAIL_COLUMNS} FROM films WHERE id = ?`, [id]);
-      if (!row) return c.json({ reason: `film ${id} not found` }, 404);
+      if (!row) return refuse(c, 404, `film ${id} not found`);
       // The view is counted by edge/views (queued, also when this answer comes from the cache).
-      return c.json(toFilmDetail(row, c.env.PUBLIC_BASE_URL), 200, reads.headers());
+      return c.json(toFilmDetail(row, config(c.env).publicBaseUrl), 200, reads.headers());
     },
   )
   .openapi(
@@ -41,7 +43,7 @@ export const film = resourceApp()
         { sql: "SELECT id FROM films WHERE id = ?", params: [id] },
         { sql: "SELECT route, episode FROM episodes WHERE film_id = ? AND status = 'ready'", params: [id] },
       ]);
-      if (found.length === 0) return c.json({ reason: `film ${id} not found` }, 404);
+      if (found.length === 0) return refuse(c, 404, `film ${id} not found`);
       return c.json({ film_routes: groupRoutes(episodes) }, 200, reads.headers());
     },
   );

@@ -4,6 +4,7 @@ import { CostedReads } from "./d1-cost";
 import { buildListQuery, FILM_COLUMNS, RANKED_COLUMNS } from "./list-query";
 import { badRequest, CategoryParam, FilmList, FilterQuery, json, PageQuery, pageOf, RankedList, TypeParam } from "./schemas";
 import { type FilmRow, type RankedRow, toFilm, toRanked } from "./shape";
+import { config } from "../config";
 
 const tags = ["catalog"];
 
@@ -21,7 +22,7 @@ export const lists = resourceApp()
       const reads = new CostedReads(c.env.DB);
       const q = buildListQuery(FILM_COLUMNS, {}, "UpdateTime", pageOf(c.req.valid("query")));
       const rows = await reads.all<FilmRow>(q.sql, q.params);
-      return c.json({ films: rows.map((r) => toFilm(r, c.env.PUBLIC_BASE_URL)) }, 200, reads.headers());
+      return c.json({ films: rows.map((r) => toFilm(r, config(c.env).publicBaseUrl)) }, 200, reads.headers());
     },
   )
   .openapi(
@@ -45,7 +46,7 @@ export const lists = resourceApp()
       };
       const q = buildListQuery(FILM_COLUMNS, filter, query.order_type ?? "UpdateTime", pageOf(query));
       const rows = await reads.all<FilmRow>(q.sql, q.params);
-      return c.json({ films: rows.map((r) => toFilm(r, c.env.PUBLIC_BASE_URL)) }, 200, reads.headers());
+      return c.json({ films: rows.map((r) => toFilm(r, config(c.env).publicBaseUrl)) }, 200, reads.headers());
     },
   )
   .openapi(
@@ -61,7 +62,7 @@ export const lists = resourceApp()
       const reads = new CostedReads(c.env.DB);
       const q = buildListQuery(FILM_COLUMNS, { type: c.req.valid("param").type }, "TODAY_POPULARITY", pageOf(c.req.valid("query")));
       const rows = await reads.all<FilmRow>(q.sql, q.params);
-      return c.json({ films: rows.map((r) => toFilm(r, c.env.PUBLIC_BASE_URL)) }, 200, reads.headers());
+      return c.json({ films: rows.map((r) => toFilm(r, config(c.env).publicBaseUrl)) }, 200, reads.headers());
     },
   )
   .openapi(
@@ -78,7 +79,7 @@ export const lists = resourceApp()
       const filter = { category: c.req.valid("param").category };
       const q = buildListQuery(FILM_COLUMNS, filter, "TODAY_POPULARITY", pageOf(c.req.valid("query")));
       const rows = await reads.all<FilmRow>(q.sql, q.params);
-      return c.json({ films: rows.map((r) => toFilm(r, c.env.PUBLIC_BASE_URL)) }, 200, reads.headers());
+      return c.json({ films: rows.map((r) => toFilm(r, config(c.env).publicBaseUrl)) }, 200, reads.headers());
     },
   )
   .openapi(

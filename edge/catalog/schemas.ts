@@ -2,8 +2,7 @@
 // seed-api.md (field names as the website expects them, FilmDetail camelCase, SearchFilm snake_case).
 import { z } from "@hono/zod-openapi";
 import { AdType, FilmId, MediaCategory, MediaLocation, MediaType, OrderType } from "../../schema";
-
-export const Reason = z.object({ reason: z.string() }).openapi("Reason");
+import { reasonDoc } from "../lib/responses";
 
 export const Film = z
   .object({
@@ -120,5 +119,5 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
 });
 
-export const badRequest = json(Reason, "a path or query parameter is invalid (the reason names it)");
-export const notFound = json(Reason, "no such film");
+export const badRequest = reasonDoc("a path or query parameter is invalid (the reason names it)");
+export const notFound = reasonDoc("no such film");

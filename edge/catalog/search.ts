@@ -4,6 +4,7 @@ import { CostedReads } from "./d1-cost";
 import { badRequest, json, pageOf, SearchList, SearchQuery } from "./schemas";
 import { buildSearchQuery, planSearch, SEARCH_COLUMNS } from "./search-query";
 import { type SearchRow, toSearchFilm } from "./shape";
+import { config } from "../config";
 
 const tags = ["search"];
 
@@ -30,7 +31,7 @@ export const search = resourceApp()
       if (plan.kind === "empty") return c.json({ search_films: [] }, 200, reads.headers());
       const q = buildSearchQuery(plan, pageOf(query));
       const rows = await reads.all<SearchRow>(q.sql, q.params);
-      return c.json({ search_films: rows.map((r) => toSearchFilm(r, c.env.PUBLIC_BASE_URL)) }, 200, reads.headers());
+      return c.json({ search_films: rows.map((r) => toSearchFilm(r, config(c.env).publicBaseUrl)) }, 200, reads.headers());
     },
   )
   .openapi(
@@ -54,6 +55,6 @@ export const search = resourceApp()
           "ORDER BY f.updated_at DESC, f.rowid DESC LIMIT ? OFFSET ?",
         [name, limit, offset],
       );
-      return c.json({ search_films: rows.map((r) => toSearchFilm(r, c.env.PUBLIC_BASE_URL)) }, 200, reads.headers());
+      return c.json({ search_films: rows.map((r) => toSearchFilm(r, config(c.env).publicBaseUrl)) }, 200, reads.headers());
     },
   );

@@ -1,23 +1,26 @@
 // The transcoder's callbacks and URL refresh, authenticated by an HMAC signature over the method,
 // path, body and a timestamp (schema/signing.ts), refused when missing (401), wrong or stale (403).
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { JobId } from "../../schema/ids";
 import { CompleteCallback, FailCallback, JobUrls, ProgressCallback } from "../../schema/jobs";
 import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from "../../schema/signing";
-import { mintJobUrls } from "../bridge/urls";
 import type { AppEnv } from "../env";
+import { type Outcome, completeJob, failJob, loadJob, mintJobUrls, recordProgress } from "../jobs";
 import { resourceApp } from "../lib/openapi";
-import { refused } from "../admin/responses";
-import { completeJob, failJob, loadJob, recordProgress } from "./job-updates";
+import { refuse, refused } from "../lib/responses";
+import { requireSigningSecret } from "../lib/secrets";
 
 const Ack = z.looseObject({ id: z.string(), status: z.string() });
 
+const answer = (c: Context, r: Outcome) => (r.status === 200 ? c.json(r.body, 200) : refuse(c, r.status, r.reason));
+
 const signed = createMiddleware<AppEnv>(async (c, next) => {
-  if (!c.env.SIGNING_SECRET) return c.json({ reason: "the server has no signing secret configured (set SIGNING_SECRET)" }, 503);
+  const secret = requireSigningSecret(c.env);
   // Unsigned callers are turned away before their body is read.
-  if (!c.req.header(TIMESTAMP_HEADER) || !c.req.header(SIGNATURE_HEADER)) return c.json({ reason: "missing signature" }, 401);
-  const check = await verifyRequest(c.env.SIGNING_SECRET, {
+  if (!c.req.header(TIMESTAMP_HEADER) || !c.req.header(SIGNATURE_HEADER)) return refuse(c, 401, "missing signature");
+  const check = await verifyRequest(secret, {
     method: c.req.method,
     path: new URL(c.req.url).pathname,
     body: await c.req.text(),
@@ -25,7 +28,7 @@ const signed = createMiddleware<AppEnv>(async (c, next) => {
     signature: c.req.header(SIGNATURE_HEADER),
     nonce: c.req.header(NONCE_HEADER),
   });
-  if (!check.ok) return c.json({ reason: check.reason }, check.reason === "missing signature" ? 401 : 403);
+  if (!check.ok) return refuse(c, check.reason === "missing signature" ? 401 : 403, check.reason);
   await next();
 });
 
@@ -51,26 +54,23 @@ export const internalJobs = resourceApp()
   .openapi(callback("progress", ProgressCallback, "Progress of a job (job → running)"), async (c) => {
     const { id } = c.req.valid("param");
     const job = await loadJob(c.var.db, id);
-    if (!job) return c.json({ reason: `job ${id} not found` }, 404);
-    const r = await recordProgress(c.var.db, job, c.req.valid("json"));
-    return r.status === 200 ? c.json(r.body as z.infer<typeof Ack>, 200) : c.json({ reason: String(r.body.reason) }, r.status);
+    if (!job) return refuse(c, 404, `job ${id} not found`);
+    return answer(c, await recordProgress(c.var.db, job, c.req.valid("json")));
   })
   .openapi(
     callback("complete", CompleteCallback, "A job's output is uploaded: episode/ad ready in one batch, the previous version deleted after (idempotent)"),
     async (c) => {
       const { id } = c.req.valid("param");
       const job = await loadJob(c.var.db, id);
-      if (!job) return c.json({ reason: `job ${id} not found` }, 404);
-      const r = await completeJob(c.env, c.var.db, c.executionCtx, job, c.req.valid("json"));
-      return r.status === 200 ? c.json(r.body as z.infer<typeof Ack>, 200) : c.json({ reason: String(r.body.reason) }, r.status);
+      if (!job) return refuse(c, 404, `job ${id} not found`);
+      return answer(c, await completeJob(c.env, c.var.db, c.executionCtx, job, c.req.valid("json")));
     },
   )
   .openapi(callback("fail", FailCallback, "A job failed: for good (retryable false) or for this attempt"), async (c) => {
     const { id } = c.req.valid("param");
     const job = await loadJob(c.var.db, id);
-    if (!job) return c.json({ reason: `job ${id} not found` }, 404);
-    const r = await failJob(c.env, c.var.db, c.executionCtx, job, c.req.valid("json"));
-    return r.status === 200 ? c.json(r.body as z.infer<typeof Ack>, 200) : c.json({ reason: String(r.body.reason) }, r.status);
+    if (!job) return refuse(c, 404, `job ${id} not found`);
+    return answer(c, await failJob(c.env, c.var.db, c.executionCtx, job, c.req.valid("json")));
   })
   .openapi(
     createRoute({
@@ -85,8 +85,8 @@ export const internalJobs = resourceApp()
     async (c) => {
       const { id } = c.req.valid("param");
       const job = await loadJob(c.var.db, id);
-      if (!job) return c.json({ reason: `job ${id} not found` }, 404);
-      if (job.status !== "queued" && job.status !== "running") return c.json({ reason: `job ${id} is ${job.status}; stop working on it` }, 409);
+      if (!job) return refuse(c, 404, `job ${id} not found`);
+      if (job.status !== "queued" && job.status !== "running") return refuse(c, 409, `job ${id} is ${job.status}; stop working on it`);
       return c.json(await mintJobUrls(c.env, job), 200);
     },
   );

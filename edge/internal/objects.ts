@@ -2,12 +2,11 @@
 // the whole credential (schema/signing.ts: method, exact key or prefix, expiry, maximum size).
 import { createRoute, z } from "@hono/zod-openapi";
 import { isSafeKey, verifyGrant } from "../../schema/signing";
-import { INTERNAL_OBJECTS_PATH, MAX_OUTPUT_OBJECT_BYTES } from "../bridge/urls";
-import type { Env } from "../env";
+import { INTERNAL_OBJECTS_PATH, MAX_OUTPUT_OBJECT_BYTES } from "../jobs";
 import { ApiError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
-import { refused } from "../admin/responses";
-
+import { requireSigningSecret } from "../lib/secrets";
+import { refuse, refused } from "../lib/responses";
 
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: "application/vnd.apple.mpegurl",
@@ -37,11 +36,6 @@ function keyOf(url: string): string {
   const raw = new URL(url).pathname.slice(INTERNAL_OBJECTS_PATH.length);
   if (!isSafeKey(raw)) throw new ApiError(400, "key: not a safe object key (no '..', '.', leading or double '/', '\\', '%' or control characters)");
   return raw;
-}
-
-function requireSecret(env: Env): string {
-  if (!env.SIGNING_SECRET) throw new ApiError(503, "the server has no signing secret configured (set SIGNING_SECRET)");
-  return env.SIGNING_SECRET;
 }
 
 /** One `bytes=` range of an object of `size` bytes; null = serve it whole; "unsatisfiable" → 416. */
@@ -97,22 +91,22 @@ export const internalObjects = resourceApp()
     readRoute,
     async (c) => {
       const key = keyOf(c.req.url);
-      const check = await verifyGrant(requireSecret(c.env), c.req.valid("query").token, { method: "GET", key });
-      if (!check.ok) return c.json({ reason: check.reason }, 403);
+      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "GET", key });
+      if (!check.ok) return refuse(c, 403, check.reason);
 
       const rangeHeader = c.req.header("range");
       let range: { offset: number; length: number } | null = null;
       if (rangeHeader) {
         const head = await c.env.MEDIA.head(key);
-        if (!head) return c.json({ reason: `no object ${key}` }, 404);
+        if (!head) return refuse(c, 404, `no object ${key}`);
         const r = parseRange(rangeHeader, head.size);
         if (r === "unsatisfiable") {
-          return c.json({ reason: `Range: ${rangeHeader} is outside the object's ${head.size} bytes` }, 416, { "Content-Range": `bytes */${head.size}` });
+          return refuse(c, 416, `Range: ${rangeHeader} is outside the object's ${head.size} bytes`, { "Content-Range": `bytes */${head.size}` });
         }
         range = r;
       }
       const obj = await c.env.MEDIA.get(key, range ? { range } : {});
-      if (!obj) return c.json({ reason: `no object ${key}` }, 404);
+      if (!obj) return refuse(c, 404, `no object ${key}`);
       const headers = new Headers({
         "Content-Type": obj.httpMetadata?.contentType ?? contentTypeOf(key),
         "Accept-Ranges": "bytes",
@@ -132,13 +126,13 @@ export const internalObjects = resourceApp()
     writeRoute,
     async (c) => {
       const key = keyOf(c.req.url);
-      const check = await verifyGrant(requireSecret(c.env), c.req.valid("query").token, { method: "PUT", key });
-      if (!check.ok) return c.json({ reason: check.reason }, 403);
+      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "PUT", key });
+      if (!check.ok) return refuse(c, 403, check.reason);
       const declared = c.req.header("content-length");
-      if (declared === undefined || !/^\d+$/.test(declared)) return c.json({ reason: "Content-Length: required" }, 411);
+      if (declared === undefined || !/^\d+$/.test(declared)) return refuse(c, 411, "Content-Length: required");
       const size = Number(declared);
       const max = Math.min(check.grant.s ?? MAX_OUTPUT_OBJECT_BYTES, MAX_OUTPUT_OBJECT_BYTES);
-      if (size > max) return c.json({ reason: `Content-Length: ${size} bytes is more than this token allows (${max})` }, 413);
+      if (size > max) return refuse(c, 413, `Content-Length: ${size} bytes is more than this token allows (${max})`);
       // A body with a declared length streams straight into R2.
       const body = size === 0 || !c.req.raw.body ? new Uint8Array(0) : c.req.raw.body;
       const obj = await c.env.MEDIA.put(key, body, { httpMetadata: { contentType: contentTypeOf(key) } });

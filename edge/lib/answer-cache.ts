@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { config } from "../config";
 import type { AppEnv, Env } from "../env";
 import { etagListMatches } from "./cache";
 import { bumpCatalogVersion, catalogVersion } from "./catalog-version";
@@ -28,16 +29,12 @@ export interface Freshness {
   versionCheckMs: number;
 }
 
-const seconds = (value: string | undefined, fallback: number) => {
-  const n = Number(value);
-  return value !== undefined && value.trim() !== "" && Number.isFinite(n) && n >= 0 ? n * 1000 : fallback * 1000;
-};
-
 export function freshnessOf(env: Env): Freshness {
+  const cfg = config(env);
   return {
-    freshMs: seconds(env.CATALOG_FRESH_SECONDS, 30),
-    staleMs: seconds(env.CATALOG_STALE_SECONDS, 30),
-    versionCheckMs: seconds(env.CATALOG_VERSION_CHECK_SECONDS, 5),
+    freshMs: cfg.catalogFreshSeconds * 1000,
+    staleMs: cfg.catalogStaleSeconds * 1000,
+    versionCheckMs: cfg.catalogVersionCheckSeconds * 1000,
   };
 }
 

@@ -1,6 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import { hex, timingSafeEqualText } from "../../schema/signing";
+import { config } from "../config";
 import type { AppEnv } from "../env";
+import { refuse } from "./responses";
 
 /**
  * A signed part upload carries its own credential (the token in its URL), so the uploader can hand
@@ -18,15 +20,15 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const path = new URL(c.req.url).pathname;
   if (TOKEN_ROUTES.some((r) => r.method === c.req.method && r.path.test(path))) return next();
 
-  const expected = c.env.ADMIN_TOKEN;
+  const expected = config(c.env).adminToken;
   if (!expected) {
-    return c.json({ reason: "the server has no admin token configured (set the ADMIN_TOKEN secret)" }, 503);
+    return refuse(c, 503, "the server has no admin token configured (set the ADMIN_TOKEN secret)");
   }
   const header = c.req.header("authorization");
-  if (!header) return c.json({ reason: "authorization: missing bearer token" }, 401, { "WWW-Authenticate": "Bearer" });
+  if (!header) return refuse(c, 401, "authorization: missing bearer token", { "WWW-Authenticate": "Bearer" });
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m || !(await sameSecret(m[1]!, expected))) {
-    return c.json({ reason: "authorization: bad bearer token" }, 401, { "WWW-Authenticate": "Bearer" });
+    return refuse(c, 401, "authorization: bad bearer token", { "WWW-Authenticate": "Bearer" });
   }
   return next();
 });

@@ -1,6 +1,7 @@
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
+import { refuse } from "./responses";
 
 /**
  * JSON bodies and signed callbacks are small, but they are read whole (to validate or to check a
@@ -12,7 +13,7 @@ export const SMALL_BODY_LIMIT = 1024 * 1024;
 
 const limit = bodyLimit({
   maxSize: SMALL_BODY_LIMIT,
-  onError: (c) => c.json({ reason: `request body larger than ${SMALL_BODY_LIMIT} bytes` }, 413),
+  onError: (c) => refuse(c, 413, `request body larger than ${SMALL_BODY_LIMIT} bytes`),
 });
 
 export const limitSmallBodies = createMiddleware<AppEnv>(async (c, next) => {

@@ -1,14 +1,8 @@
-import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 
-/** The one error body of the API: `{"reason": "..."}`. */
-export function reason(c: Context, status: ContentfulStatusCode, text: string) {
-  return c.json({ reason: text }, status);
-}
-
-/** Thrown from deep inside a handler; rendered by the app's onError as `{"reason"}`. */
+/** Thrown from deep inside a handler; rendered by the app's onError as `{"reason"}` (lib/responses.ts). */
 export class ApiError extends HTTPException {
   constructor(status: ContentfulStatusCode, text: string) {
     super(status, { message: text });

@@ -1,6 +1,6 @@
 // What the public media route may serve, to whom, and for how long. Pure: object keys in, decisions out.
 
-import { MEDIA_BUCKETS, POSTER_FRAME } from "../../schema/keys";
+import { MEDIA_BUCKETS, POSTER_FRAME, classifyKey, isFirstSegment } from "../../schema/keys";
 import { isSafeKey } from "../../schema/signing";
 
 /**
@@ -13,15 +13,10 @@ import { isSafeKey } from "../../schema/signing";
  */
 export type Access = "public" | "signed" | "private";
 
-const SOURCE = /^(?:films\/[^/]+\/episodes\/[^/]+\/[^/]+|ads\/[^/]+)\/source\//;
-const POSTER = /^films\/[^/]+\/poster\/[^/]+$/;
-const AD_IMAGE = /^ads\/[^/]+\/image\.[A-Za-z0-9]+$/;
-const HLS_OUTPUT = /^(?:films\/[^/]+\/episodes\/[^/]+\/[^/]+|ads\/[^/]+)\/hls\/[^/]+\//;
-
 export function accessOf(key: string): Access {
-  if (SOURCE.test(key)) return "private";
-  if (POSTER.test(key) || AD_IMAGE.test(key)) return "public";
-  if (HLS_OUTPUT.test(key) && key.endsWith(`/${POSTER_FRAME}`) && key.split("/").length === (key.startsWith("ads/") ? 5 : 8)) return "public";
+  const k = classifyKey(key);
+  if (k.kind === "source") return "private";
+  if (k.kind === "poster" || k.kind === "ad-image" || (k.kind === "output" && k.file === POSTER_FRAME)) return "public";
   return "signed";
 }
 
@@ -36,14 +31,14 @@ export const PER_VIEWER = "private, max-age=60";
  * gets a new key), so clients and CDNs may keep them for good.
  */
 export function cacheControlOf(key: string): string {
-  return HLS_OUTPUT.test(key) || POSTER.test(key) ? IMMUTABLE : SHORT;
+  const kind = classifyKey(key).kind;
+  return kind === "output" || kind === "poster" ? IMMUTABLE : SHORT;
 }
 
 /** The first segment of any rendition of a FILM ad: fetching it is an impression. Returns the ad id. */
-const AD_FIRST_SEGMENT = /^ads\/([^/]+)\/hls\/[^/]+\/(?:[^/]+\/)?seg_0+\.(?:ts|m4s|mp4|aac)$/;
-
 export function impressionOf(key: string): string | null {
-  return AD_FIRST_SEGMENT.exec(key)?.[1] ?? null;
+  const k = classifyKey(key);
+  return k.kind === "output" && k.owner.kind === "ad" && isFirstSegment(k.file) ? k.owner.adId : null;
 }
 
 const TYPES: Record<string, string> = {

@@ -2,6 +2,7 @@
 // of the job output it belongs to, so a token lifted from one episode opens nothing else.
 
 import { signGrant, verifyGrant } from "../../schema/signing";
+import { config } from "../config";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 
@@ -13,19 +14,23 @@ export const MEDIA_TOKEN_TTL_SECONDS = 6 * 3600;
  */
 const EXPIRY_STEP_SECONDS = 300;
 
-export function signingOn(env: Env): boolean {
-  return /^(on|true|1|yes)$/i.test((env.MEDIA_SIGNING ?? "").trim());
-}
-
 export function expiryFrom(nowSeconds: number, ttl = MEDIA_TOKEN_TTL_SECONDS): number {
   return Math.ceil((nowSeconds + ttl) / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS;
 }
 
 /** `?token=…` for every object under `prefix`, or "" when signing is off. */
 export async function mediaQuery(env: Env, prefix: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
-  if (!signingOn(env)) return "";
-  if (!env.SIGNING_SECRET) throw new MediaSigningUnconfigured();
-  return `?token=${await signGrant(env.SIGNING_SECRET, { m: "GET", p: prefix, e: expiryFrom(nowSeconds) })}`;
+  const secret = signingSecret(env);
+  if (!secret) return "";
+  return `?token=${await signGrant(secret, { m: "GET", p: prefix, e: expiryFrom(nowSeconds) })}`;
+}
+
+/** The secret media tokens are signed with; null when MEDIA_SIGNING is off. */
+function signingSecret(env: Env): string | null {
+  const { mediaSigning, signingSecret } = config(env);
+  if (!mediaSigning) return null;
+  if (!signingSecret) throw new MediaSigningUnconfigured();
+  return signingSecret;
 }
 
 /** A deployment mistake, answered 503 `{"reason"}` by the app's error handler. */
@@ -37,8 +42,8 @@ export class MediaSigningUnconfigured extends ApiError {
 
 /** null when the request may read `key`; otherwise why not (a 403). */
 export async function refusal(env: Env, key: string, token: string | undefined): Promise<string | null> {
-  if (!signingOn(env)) return null;
-  if (!env.SIGNING_SECRET) throw new MediaSigningUnconfigured();
-  const check = await verifyGrant(env.SIGNING_SECRET, token, { method: "GET", key });
+  const secret = signingSecret(env);
+  if (!secret) return null;
+  const check = await verifyGrant(secret, token, { method: "GET", key });
   return check.ok ? null : `token: ${check.reason}`;
 }

@@ -2,7 +2,6 @@
 
 import { and, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { Rendition } from "../../schema/jobs";
 import { ads, adImpressions, episodes } from "../../schema/tables";
 
 export function episodeQuery(db: DrizzleD1Database, filmId: string, route: string, episode: string) {
@@ -36,17 +35,4 @@ export function countImpression(db: DrizzleD1Database, adId: string, day: string
     INSERT INTO ${adImpressions} (ad_id, day, count)
     SELECT ${adId}, ${day}, 1 WHERE EXISTS (SELECT 1 FROM ${ads} WHERE ${ads.id} = ${adId})
     ON CONFLICT (ad_id, day) DO UPDATE SET count = count + 1`);
-}
-
-/** Renditions as stored, minus any entry that does not have the shape the transcoder promised. */
-export function validRenditions(stored: unknown): Rendition[] {
-  if (!Array.isArray(stored)) return [];
-  return stored.flatMap((r) => {
-    const p = Rendition.safeParse(r);
-    return p.success ? [p.data] : [];
-  });
-}
-
-export function utcDay(ms = Date.now()): string {
-  return new Date(ms).toISOString().slice(0, 10);
 }

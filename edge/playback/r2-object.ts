@@ -1,6 +1,7 @@
 // An R2 object as an HTTP answer: GET and HEAD, one byte range (206/416), preconditions (304/412), and the
 // headers a player or CDN needs (Content-Type, Content-Length, ETag, Last-Modified, Accept-Ranges, Cache-Control).
 
+import { reasonResponse } from "../lib/responses";
 import { contentTypeOf } from "./media-policy";
 import { type Validators, ifRangeHolds, parseRange, preconditions, resolvedRange } from "./http-conditions";
 
@@ -8,10 +9,6 @@ export interface Served {
   response: Response;
   /** First byte sent, for a 200 or 206 with a body. */
   start?: number;
-}
-
-function jsonReason(status: number, reason: string, headers: HeadersInit = {}): Response {
-  return new Response(JSON.stringify({ reason }), { status, headers: { "Content-Type": "application/json", ...headers } });
 }
 
 function baseHeaders(obj: R2Object, key: string, cacheControl: string): Headers {
@@ -28,7 +25,7 @@ function baseHeaders(obj: R2Object, key: string, cacheControl: string): Headers 
 const validators = (obj: R2Object): Validators => ({ etag: obj.httpEtag, lastModified: obj.uploaded });
 
 function notModified(status: 304 | 412, obj: R2Object, key: string, cacheControl: string): Response {
-  if (status === 412) return jsonReason(412, "precondition failed", { ETag: obj.httpEtag });
+  if (status === 412) return reasonResponse(412, "precondition failed", { ETag: obj.httpEtag });
   const h = baseHeaders(obj, key, cacheControl);
   h.delete("Content-Type");
   return new Response(null, { status: 304, headers: h });
@@ -41,7 +38,7 @@ function isUnsatisfiable(e: unknown): boolean {
 export async function serveObject(bucket: R2Bucket, key: string, req: Request, cacheControl: string): Promise<Served> {
   if (req.method === "HEAD") {
     const obj = await bucket.head(key);
-    if (!obj) return { response: jsonReason(404, `no object ${key}`) };
+    if (!obj) return { response: reasonResponse(404, `no object ${key}`) };
     const pre = preconditions(req.headers, validators(obj));
     if (pre !== 200) return { response: notModified(pre, obj, key, cacheControl) };
     const h = baseHeaders(obj, key, cacheControl);
@@ -52,7 +49,7 @@ export async function serveObject(bucket: R2Bucket, key: string, req: Request, c
   const wanted = parseRange(req.headers.get("range"));
   if (wanted.kind === "unsatisfiable") {
     const head = await bucket.head(key);
-    return { response: head ? unsatisfiable(head, key, cacheControl) : jsonReason(404, `no object ${key}`) };
+    return { response: head ? unsatisfiable(head, key, cacheControl) : reasonResponse(404, `no object ${key}`) };
   }
   let obj: R2Object | R2ObjectBody | null;
   try {
@@ -65,9 +62,9 @@ export async function serveObject(bucket: R2Bucket, key: string, req: Request, c
     }
     // R2 refuses a range that starts past the end; only then do we need the size.
     const head = await bucket.head(key);
-    return { response: head ? unsatisfiable(head, key, cacheControl) : jsonReason(404, `no object ${key}`) };
+    return { response: head ? unsatisfiable(head, key, cacheControl) : reasonResponse(404, `no object ${key}`) };
   }
-  if (!obj) return { response: jsonReason(404, `no object ${key}`) };
+  if (!obj) return { response: reasonResponse(404, `no object ${key}`) };
   if (!("body" in obj) || !obj.body) {
     const pre = preconditions(req.headers, validators(obj));
     return { response: notModified(pre === 200 ? 304 : pre, obj, key, cacheControl) };
@@ -84,7 +81,7 @@ export async function serveObject(bucket: R2Bucket, key: string, req: Request, c
     // If-Range did not hold: the whole, current object instead. The ranged body is of no use.
     await obj.body.cancel();
     const whole = await bucket.get(key);
-    if (!whole) return { response: jsonReason(404, `no object ${key}`) };
+    if (!whole) return { response: reasonResponse(404, `no object ${key}`) };
     h.set("Content-Length", String(whole.size));
     return { response: new Response(whole.body, { status: 200, headers: h }), start: 0 };
   }
@@ -102,7 +99,7 @@ const CONDITIONALS = ["if-match", "if-none-match", "if-modified-since", "if-unmo
  */
 async function servedDespiteBadConditionals(bucket: R2Bucket, key: string, req: Request, cacheControl: string): Promise<Served> {
   const head = await bucket.head(key);
-  if (!head) return { response: jsonReason(404, `no object ${key}`) };
+  if (!head) return { response: reasonResponse(404, `no object ${key}`) };
   const pre = preconditions(req.headers, validators(head));
   if (pre !== 200) return { response: notModified(pre, head, key, cacheControl) };
   const headers = new Headers(req.headers);
@@ -113,6 +110,5 @@ async function servedDespiteBadConditionals(bucket: R2Bucket, key: string, req: 
 function unsatisfiable(obj: R2Object, key: string, cacheControl: string): Response {
   const h = baseHeaders(obj, key, cacheControl);
   h.set("Content-Range", `bytes */${obj.size}`);
-  h.set("Content-Type", "application/json");
-  return new Response(JSON.stringify({ reason: `range: not satisfiable for an object of ${obj.size} bytes` }), { status: 416, headers: h });
+  return reasonResponse(416, `range: not satisfiable for an object of ${obj.size} bytes`, h);
 }

@@ -1,7 +1,7 @@
 import { and, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { filmViews, films, meta, viewMarks } from "../../schema/tables";
-import { utcDay, weekStart } from "./days";
+import { utcDay, weekStart } from "../lib/days";
 
 /** meta row holding the last day the roll-up ran for. */
 export const ROLLUP_META_KEY = "views_rollup_day";

@@ -1,12 +1,13 @@
 // Films as the admin writes them: the create body, and the writes of create, delete and reindex.
 import { z } from "@hono/zod-openapi";
-import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { MediaCategory, MediaLocation, MediaType } from "../../schema/enums";
 import * as keys from "../../schema/keys";
-import { episodes, filmPeople, films, filmViews, jobs, uploadParts, uploads } from "../../schema/tables";
-import { deletePrefix } from "./storage";
+import { episodes, filmPeople, films, filmViews, uploadParts, uploads } from "../../schema/tables";
+import { retireJobs } from "../jobs";
+import { deletePrefix } from "../lib/storage";
 
 const Name = z.string().trim().min(1).max(100);
 
@@ -59,8 +60,6 @@ export async function createFilm(db: DrizzleD1Database, id: string, input: FilmI
   await db.batch(batch);
 }
 
-const ACTIVE = ["queued", "running"] as const;
-
 /**
  * Rows first (one batch), then every object under the film's prefix. Jobs still queued or running
  * stay as "superseded" rows so a late callback of theirs deletes what they upload after this; the
@@ -75,11 +74,7 @@ export async function deleteFilm(db: DrizzleD1Database, bucket: R2Bucket, id: st
     .all();
   const uploadIds = openUploads.map((u) => u.id);
   await db.batch([
-    db
-      .update(jobs)
-      .set({ status: "superseded", error: "film deleted", finishedAt: now, updatedAt: now })
-      .where(and(eq(jobs.filmId, id), inArray(jobs.status, [...ACTIVE]))),
-    db.delete(jobs).where(and(eq(jobs.filmId, id), notInArray(jobs.status, [...ACTIVE, "superseded"]))),
+    ...retireJobs(db, { filmId: id }, "film deleted", now),
     db.delete(uploadParts).where(inArray(uploadParts.uploadId, uploadIds)),
     db.delete(uploads).where(inArray(uploads.id, uploadIds)),
     db.delete(filmPeople).where(eq(filmPeople.filmId, id)),

@@ -1,20 +1,19 @@
 // The seed's upload routes (/api/v1/upload), behind the admin bearer token (edge/lib/auth.ts).
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { AdType } from "../../schema/enums";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
 import * as keys from "../../schema/keys";
-import { ads, episodes, films, jobs } from "../../schema/tables";
-import { publicBase } from "../bridge/config";
-import type { Env } from "../env";
+import { ads, episodes, films } from "../../schema/tables";
+import { config } from "../config";
+import { filmExists, registerJob, retireJobs, sourceKeyFor } from "../jobs";
 import { ApiError, describeZodError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
-import { adminSecurity, refused } from "../admin/responses";
+import { adminSecurity, refuse, refused } from "../lib/responses";
 import type { Sniffed } from "../lib/sniff";
+import { cleanupLater, deletePrefix } from "../lib/storage";
 import { FilmInput, createFilm, deleteFilm, reindexFilm } from "./films";
 import { checkContentLength, receiveFormFile } from "./form-file";
-import { filmExists, registerSource, sourceKeyFor } from "./sources";
-import { cleanupLater, deletePrefix } from "./storage";
 
 const ok = <T extends z.ZodType>(schema: T, description = "done") => ({ 200: { description, content: { "application/json": { schema } } } });
 const security = adminSecurity;
@@ -33,12 +32,6 @@ const fileForm = (extra: Record<string, object> = {}) => ({
 const FORM_OVERHEAD = 64 * 1024;
 const MAX_JSON_BYTES = 256 * 1024;
 
-function bytesVar(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
-}
-const maxUpload = (env: Env) => bytesVar(env.MAX_UPLOAD_BYTES, 100 * 1024 * 1024);
-const maxImage = (env: Env) => bytesVar(env.MAX_IMAGE_BYTES, 10 * 1024 * 1024);
 
 const FilmParam = z.object({ id: FilmId });
 const EpisodeParams = z.object({ route: RouteName, id: FilmId, episode: EpisodeName });
@@ -100,7 +93,7 @@ export const upload = resourceApp()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await filmExists(c.var.db, id))) return c.json({ reason: `film ${id} not found` }, 404);
+      if (!(await filmExists(c.var.db, id))) return refuse(c, 404, `film ${id} not found`);
       const { objects } = await deleteFilm(c.var.db, c.env.MEDIA, id);
       return c.json({ id, deleted: true as const, objects }, 200);
     },
@@ -117,7 +110,7 @@ export const upload = resourceApp()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await filmExists(c.var.db, id))) return c.json({ reason: `film ${id} not found` }, 404);
+      if (!(await filmExists(c.var.db, id))) return refuse(c, 404, `film ${id} not found`);
       await reindexFilm(c.env.DB, id);
       return c.json({ id, indexed: true as const }, 200);
     },
@@ -135,9 +128,9 @@ export const upload = resourceApp()
     async (c) => {
       const { id } = c.req.valid("param");
       const db = c.var.db;
-      if (!(await filmExists(db, id))) return c.json({ reason: `film ${id} not found` }, 404);
+      if (!(await filmExists(db, id))) return refuse(c, 404, `film ${id} not found`);
       const version = crypto.randomUUID();
-      const limit = maxImage(c.env);
+      const limit = config(c.env).maxImageBytes;
       const up = await receiveFormFile(c.req.raw, c.env.MEDIA, {
         bodyLimit: limit + FORM_OVERHEAD,
         plan: (s) => {
@@ -153,11 +146,11 @@ export const upload = resourceApp()
       ]);
       if (updated.length === 0) {
         await up.discard();
-        return c.json({ reason: `film ${id} not found` }, 404);
+        return refuse(c, 404, `film ${id} not found`);
       }
       const previous = before[0]?.posterKey;
       if (previous && previous !== up.file.key) cleanupLater(c.executionCtx, `old poster ${previous}`, () => c.env.MEDIA.delete(previous));
-      return c.json({ id, resource: keys.mediaUrl(publicBase(c.env), up.file.key) }, 200);
+      return c.json({ id, resource: keys.mediaUrl(config(c.env).publicBaseUrl, up.file.key) }, 200);
     },
   )
   .openapi(
@@ -178,10 +171,10 @@ export const upload = resourceApp()
     async (c) => {
       const { route, id, episode } = c.req.valid("param");
       const { state } = c.req.valid("query");
-      if (!(await filmExists(c.var.db, id))) return c.json({ reason: `film ${id} not found` }, 404);
+      if (!(await filmExists(c.var.db, id))) return refuse(c, 404, `film ${id} not found`);
       const jobId = crypto.randomUUID();
       const target = { kind: "episode" as const, filmId: id, route, episode, state };
-      const limit = maxUpload(c.env);
+      const limit = config(c.env).maxUploadBytes;
       const up = await receiveFormFile(c.req.raw, c.env.MEDIA, {
         bodyLimit: limit,
         plan: (s) => {
@@ -190,7 +183,7 @@ export const upload = resourceApp()
         },
       });
       try {
-        const message = await registerSource(c.env, c.var.db, c.executionCtx, target, jobId);
+        const message = await registerJob(c.env, c.var.db, c.executionCtx, target, jobId);
         return c.json({ jobId, status: "queued" as const, source: message.sourceKey }, 200);
       } catch (e) {
         await up.discard();
@@ -214,17 +207,12 @@ export const upload = resourceApp()
       const db = c.var.db;
       const where = and(eq(episodes.filmId, id), eq(episodes.route, route), eq(episodes.episode, episode));
       if (!(await db.select({ s: episodes.status }).from(episodes).where(where).get())) {
-        return c.json({ reason: `episode ${route}/${episode} of film ${id} not found` }, 404);
+        return refuse(c, 404, `episode ${route}/${episode} of film ${id} not found`);
       }
       const now = Date.now();
       const prefix = keys.episodePrefix(id, route, episode);
-      const sameEpisode = and(eq(jobs.filmId, id), eq(jobs.route, route), eq(jobs.episode, episode));
       await db.batch([
-        db
-          .update(jobs)
-          .set({ status: "superseded", error: "episode deleted", finishedAt: now, updatedAt: now })
-          .where(and(sameEpisode, inArray(jobs.status, ["queued", "running"]))),
-        db.delete(jobs).where(and(sameEpisode, notInArray(jobs.status, ["queued", "running", "superseded"]))),
+        ...retireJobs(db, { filmId: id, route, episode }, "episode deleted", now),
         db.delete(episodes).where(where),
         db
           .update(films)
@@ -262,8 +250,7 @@ export const upload = resourceApp()
     async (c) => {
       const adId = crypto.randomUUID();
       const jobId = crypto.randomUUID();
-      const videoLimit = maxUpload(c.env);
-      const imageLimit = maxImage(c.env);
+      const { maxUploadBytes: videoLimit, maxImageBytes: imageLimit } = config(c.env);
       const up = await receiveFormFile(c.req.raw, c.env.MEDIA, {
         bodyLimit: videoLimit,
         plan: (s, fields) => {
@@ -282,7 +269,7 @@ export const upload = resourceApp()
         kindOnly(type === "FILM" ? "video" : "image")(up.file.sniffed);
         const expiresAt = Date.parse(fields.expired_time);
         if (type === "FILM") {
-          await registerSource(c.env, c.var.db, c.executionCtx, { kind: "ad", adId, expiresAt }, jobId);
+          await registerJob(c.env, c.var.db, c.executionCtx, { kind: "ad", adId, expiresAt }, jobId);
           return c.json({ id: adId, type, status: "processing" as const, jobId }, 200);
         }
         await c.var.db.insert(ads).values({
@@ -294,7 +281,7 @@ export const upload = resourceApp()
           expiresAt,
           createdAt: Date.now(),
         });
-        return c.json({ id: adId, type, status: "ready" as const, URL: keys.mediaUrl(publicBase(c.env), up.file.key) }, 200);
+        return c.json({ id: adId, type, status: "ready" as const, URL: keys.mediaUrl(config(c.env).publicBaseUrl, up.file.key) }, 200);
       } catch (e) {
         await up.discard();
         throw e;

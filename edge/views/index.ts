@@ -2,8 +2,9 @@
 // message per view to the views queue; the queue's consumer adds a whole batch in one D1 batch
 // (record.ts), counting each viewer at most once per film per UTC day (viewer-mark.ts).
 import type { MiddlewareHandler } from "hono";
+import { config } from "../config";
 import type { AppEnv, Env } from "../env";
-import { utcDay } from "../rollup/days";
+import { utcDay } from "../lib/days";
 import { ViewMessage } from "./messages";
 import { recordViews } from "./record";
 import { viewerMark } from "./viewer-mark";
@@ -27,7 +28,7 @@ export function queueViews(skip: (req: Request) => boolean): MiddlewareHandler<A
     c.executionCtx.waitUntil(
       (async () => {
         const day = utcDay(now);
-        const message = ViewMessage.parse({ filmId, day, mark: await viewerMark(c.env.SIGNING_SECRET ?? "", day, filmId, viewer) });
+        const message = ViewMessage.parse({ filmId, day, mark: await viewerMark(config(c.env).signingSecret ?? "", day, filmId, viewer) });
         await c.env.FILM_VIEWS.send(message, { contentType: "json" });
       })().catch((e) => console.error("queueing a view failed", filmId, e)),
     );

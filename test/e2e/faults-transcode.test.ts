@@ -14,7 +14,7 @@ import { rmSync } from "node:fs";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as keys from "../../schema/keys";
-import { parseMasterPlaylist, parseMediaPlaylist } from "../../transcoder/src/playlists";
+import { readMasterPlaylist, readMediaPlaylist } from "../../transcoder/src/playlists";
 import { redisOptions } from "../../transcoder/src/queue";
 import { type HostileProxy, type Seen, type Verdict, startHostileProxy } from "../support/hostile-proxy";
 import { d1Rows } from "../support/hostile-storage";
@@ -120,14 +120,13 @@ async function expectOneOutput(filmId: string, jobId: string) {
   expect(stored).toEqual([...puts.keys()].sort());
 
   // The playlists are whole: the master's renditions, each rendition's segments, all stored.
-  const master = parseMasterPlaylist(await (await readObject(h, `${prefix}master.m3u8`)).text());
+  const master = readMasterPlaylist(await (await readObject(h, `${prefix}master.m3u8`)).text());
   expect(master.length).toBeGreaterThan(0);
   const referenced = new Set([`${prefix}master.m3u8`]);
   for (const v of master) {
     referenced.add(prefix + v.uri);
-    const media = parseMediaPlaylist(await (await readObject(h, prefix + v.uri)).text());
-    const dir = v.uri.slice(0, v.uri.lastIndexOf("/") + 1);
-    for (const s of media.segments) referenced.add(prefix + dir + s.uri);
+    const media = readMediaPlaylist(await (await readObject(h, prefix + v.uri)).text(), prefix + v.uri);
+    for (const s of media.segments) referenced.add(s.uri);
     expect(Math.abs(media.segments.reduce((a, s) => a + s.duration, 0) - 2)).toBeLessThan(0.5);
   }
   for (const key of referenced) expect(stored, key).toContain(key);

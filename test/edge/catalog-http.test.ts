@@ -4,7 +4,8 @@ import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { CATALOG_CACHE_CONTROL, etagListMatches } from "../../edge/lib/cache";
-import { corsFromEnv, parseOrigins } from "../../edge/lib/cors";
+import { parseOrigins } from "../../edge/config";
+import { corsFromEnv } from "../../edge/lib/cors";
 import type { AppEnv } from "../../edge/env";
 import { get, insertFilm } from "./seed-fixtures";
 

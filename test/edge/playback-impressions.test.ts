@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { utcDay } from "../../edge/playback/queries";
+import { utcDay } from "../../edge/lib/days";
 import { call, seedFilmAd } from "./playback-fixtures";
 
 const M = "/api/v1/resource/media/";

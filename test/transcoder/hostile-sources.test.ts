@@ -8,7 +8,7 @@ import { SourceLimitError, UnsupportedInputError } from "../../transcoder/src/er
 import { probeJson } from "../../transcoder/src/ffmpeg/fluent";
 import { locateFfmpeg } from "../../transcoder/src/ffmpeg/locate";
 import { parseLadder } from "../../transcoder/src/ladder";
-import { parseMediaPlaylist } from "../../transcoder/src/playlists";
+import { readMediaPlaylist } from "../../transcoder/src/playlists";
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from "../../transcoder/src/probe";
 import { type TranscodeSettings, probeSource, transcodeToHls } from "../../transcoder/src/transcode";
 import { ffmpegMake, makeClip, makeLyingClip, makeTempDir } from "./clips";
@@ -45,10 +45,10 @@ async function outputSeconds(out: string, renditions: string[]) {
   const playlists: number[] = [];
   const streams: number[] = [];
   for (const r of renditions) {
-    const media = parseMediaPlaylist(readFileSync(path.join(out, r, "index.m3u8"), "utf8"));
+    const media = readMediaPlaylist(readFileSync(path.join(out, r, "index.m3u8"), "utf8"), `${r}/index.m3u8`);
     playlists.push(media.segments.reduce((a, s) => a + s.duration, 0));
     for (const seg of media.segments) {
-      const json = (await probeJson(path.join(out, r, seg.uri))) as { streams: Stream[] };
+      const json = (await probeJson(path.join(out, seg.uri))) as { streams: Stream[] };
       for (const s of json.streams) streams.push(Number(s.duration));
     }
   }

@@ -6,7 +6,7 @@ import { UnsupportedInputError } from "../../transcoder/src/errors";
 import { probeJson } from "../../transcoder/src/ffmpeg/fluent";
 import { locateFfmpeg } from "../../transcoder/src/ffmpeg/locate";
 import { parseLadder } from "../../transcoder/src/ladder";
-import { parseMasterPlaylist, parseMediaPlaylist } from "../../transcoder/src/playlists";
+import { readMasterPlaylist, readMediaPlaylist } from "../../transcoder/src/playlists";
 import { type TranscodeResult, type TranscodeSettings, strayFiles, transcodeToHls, uploadOrder } from "../../transcoder/src/transcode";
 import { makeClip, makeCorruptClip, makeTempDir } from "./clips";
 
@@ -41,15 +41,15 @@ async function transcode(input: string, s: TranscodeSettings = settings): Promis
 
 /** Every playlist parses, every segment named exists, nothing else lies around. */
 async function checkOutput(out: string, result: TranscodeResult, sourceSeconds: number) {
-  const master = parseMasterPlaylist(readFileSync(path.join(out, "master.m3u8"), "utf8"));
+  const master = readMasterPlaylist(readFileSync(path.join(out, "master.m3u8"), "utf8"));
   expect(master.map((v) => v.uri)).toEqual(result.renditions.map((r) => r.rendition.playlist));
   for (const r of result.renditions) {
-    const media = parseMediaPlaylist(readFileSync(path.join(out, r.rendition.playlist), "utf8"));
-    expect(media.ended).toBe(true);
+    const media = readMediaPlaylist(readFileSync(path.join(out, r.rendition.playlist), "utf8"), r.rendition.playlist);
+    expect(media.endList).toBe(true);
     expect(media.playlistType).toBe("VOD");
     const total = media.segments.reduce((a, s) => a + s.duration, 0);
     expect(Math.abs(total - sourceSeconds)).toBeLessThanOrEqual(0.5);
-    for (const s of media.segments) expect(existsSync(path.join(out, r.rendition.name, s.uri))).toBe(true);
+    for (const s of media.segments) expect(existsSync(path.join(out, s.uri))).toBe(true);
     expect(r.rendition.playlist).toBe(`${r.rendition.name}/index.m3u8`);
   }
   expect(await strayFiles(out, result)).toEqual([]);
@@ -81,7 +81,7 @@ describe("transcodeToHls", () => {
       expect(r.averageBandwidth).toBeLessThanOrEqual(r.bandwidth);
     }
     // The master declares what we measured.
-    const master = parseMasterPlaylist(readFileSync(path.join(out, "master.m3u8"), "utf8"));
+    const master = readMasterPlaylist(readFileSync(path.join(out, "master.m3u8"), "utf8"));
     expect(master[0]).toMatchObject({ bandwidth: r360!.bandwidth, width: 640, height: 360, codecs: r360!.codecs });
 
     // Segments really are H.264 + AAC at the rung's size.

@@ -1,6 +1,7 @@
 // The ffmpeg command lines, built as data. Pure: ffmpeg/fluent.ts runs them, tests read them, and the
 // bench runs the very same argv by hand.
 import path from "node:path";
+import { MASTER_PLAYLIST, SEGMENT_PATTERN, renditionPlaylist } from "../../schema/keys";
 import type { PlannedRung } from "./ladder";
 
 /** One ffmpeg run: inputs with their options, then output options and the output. */
@@ -30,11 +31,6 @@ export interface HlsCommandInput {
    */
   silentAudio: boolean;
 }
-
-/** Names ffmpeg gives the files inside outputDir. */
-export const HLS_MASTER = "master.m3u8";
-export const renditionPlaylist = (name: string) => `${name}/index.m3u8`;
-export const SEGMENT_PATTERN = "seg_%05d.ts";
 
 /** Options that apply to the run as a whole (progress on stdout, warnings and errors on stderr). */
 const GLOBAL_OPTIONS = ["-hide_banner", "-nostdin", "-loglevel", "warning", "-nostats", "-progress", "pipe:1"];
@@ -107,13 +103,13 @@ export function buildHlsCommand(job: HlsCommandInput): FfmpegInvocation {
     "-hls_flags", "independent_segments",
     "-hls_segment_type", "mpegts",
     "-hls_segment_filename", path.join(job.outputDir, "%v", SEGMENT_PATTERN),
-    "-master_pl_name", HLS_MASTER,
+    "-master_pl_name", MASTER_PLAYLIST,
     "-var_stream_map", job.rungs.map((r, i) => (withAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`)).join(" "),
   );
   return {
     inputs: [{ source: job.input, options: [...GLOBAL_OPTIONS, ...sourceInputOptions(job.inputFormat, job.maxPixels)] }],
     outputOptions: out,
-    output: path.join(job.outputDir, "%v", "index.m3u8"),
+    output: path.join(job.outputDir, renditionPlaylist("%v")),
   };
 }
 

@@ -1,52 +1,17 @@
-// Reading the playlists ffmpeg wrote and writing the master we publish. Pure (strings in, strings out).
+// The playlists ffmpeg wrote, checked before anything is uploaded, and the master we publish in place
+// of ffmpeg's. Parsing and serializing are the edge's (edge/hls/m3u8.ts: pure, no Workers APIs), so
+// both sides read playlists the same way; what stays here is only what the transcoder asks of its output.
 import type { Rendition } from "../../schema/jobs";
+import { type MediaPlaylist, PlaylistError, type Variant, parseMasterPlaylist, parseMediaPlaylist, serializeMaster } from "../../edge/hls/m3u8";
 
-export interface MediaSegment {
-  uri: string;
-  duration: number;
-}
-
-export interface MediaPlaylist {
-  version?: number;
-  targetDuration: number;
-  playlistType?: string;
-  ended: boolean;
-  segments: MediaSegment[];
-}
-
-export class PlaylistError extends Error {
-  override name = "PlaylistError";
-}
-
-function lines(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-}
-
-/** Parses a media playlist; throws PlaylistError when it is not a complete one. */
-export function parseMediaPlaylist(text: string): MediaPlaylist {
-  const ls = lines(text);
-  if (ls[0] !== "#EXTM3U") throw new PlaylistError("not a playlist: no #EXTM3U");
-  const pl: MediaPlaylist = { targetDuration: NaN, ended: false, segments: [] };
-  let pending: number | null = null;
-  for (const l of ls.slice(1)) {
-    if (l.startsWith("#EXT-X-TARGETDURATION:")) pl.targetDuration = Number(l.slice(22));
-    else if (l.startsWith("#EXT-X-VERSION:")) pl.version = Number(l.slice(15));
-    else if (l.startsWith("#EXT-X-PLAYLIST-TYPE:")) pl.playlistType = l.slice(21);
-    else if (l === "#EXT-X-ENDLIST") pl.ended = true;
-    else if (l.startsWith("#EXTINF:")) {
-      const d = Number(l.slice(8).split(",")[0]);
-      if (!Number.isFinite(d) || d < 0) throw new PlaylistError(`bad #EXTINF: ${l}`);
-      pending = d;
-    } else if (l.startsWith("#EXT-X-STREAM-INF")) {
-      throw new PlaylistError("a master playlist, not a media playlist");
-    } else if (!l.startsWith("#")) {
-      if (pending === null) throw new PlaylistError(`segment ${l} has no #EXTINF`);
-      pl.segments.push({ uri: l, duration: pending });
-      pending = null;
-    }
-  }
-  if (!Number.isFinite(pl.targetDuration)) throw new PlaylistError("no #EXT-X-TARGETDURATION");
-  if (pl.segments.length === 0) throw new PlaylistError("no segments");
+/**
+ * A rendition's media playlist, refused (PlaylistError) unless it is one the edge can serve: a target
+ * duration that every segment keeps to. Segment URIs come back resolved against `playlistPath`
+ * (relative to the output directory), e.g. `360p/seg_00000.ts`.
+ */
+export function readMediaPlaylist(text: string, playlistPath: string): MediaPlaylist {
+  const pl = parseMediaPlaylist(text, playlistPath);
+  if (pl.targetDuration <= 0) throw new PlaylistError("no #EXT-X-TARGETDURATION");
   for (const s of pl.segments) {
     // The spec: each EXTINF, rounded to the nearest integer, must not exceed the target duration.
     if (Math.round(s.duration) > pl.targetDuration) throw new PlaylistError(`segment ${s.uri} is longer than the target duration`);
@@ -54,51 +19,12 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
   return pl;
 }
 
-export interface VariantStream {
-  uri: string;
-  bandwidth: number;
-  averageBandwidth?: number;
-  width?: number;
-  height?: number;
-  codecs?: string;
-  frameRate?: number;
-}
-
-/** Attribute lists: KEY=value or KEY="quoted, value", comma-separated. */
-export function parseAttributes(list: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /([A-Z0-9-]+)=("[^"]*"|[^,]*)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(list))) out[m[1]!] = m[2]!.startsWith('"') ? m[2]!.slice(1, -1) : m[2]!;
-  return out;
-}
-
-export function parseMasterPlaylist(text: string): VariantStream[] {
-  const ls = lines(text);
-  if (ls[0] !== "#EXTM3U") throw new PlaylistError("not a playlist: no #EXTM3U");
-  const out: VariantStream[] = [];
-  let attrs: Record<string, string> | null = null;
-  for (const l of ls.slice(1)) {
-    if (l.startsWith("#EXT-X-STREAM-INF:")) attrs = parseAttributes(l.slice(18));
-    else if (l.startsWith("#EXTINF")) throw new PlaylistError("a media playlist, not a master playlist");
-    else if (!l.startsWith("#") && attrs) {
-      const bandwidth = Number(attrs.BANDWIDTH);
-      if (!Number.isInteger(bandwidth) || bandwidth <= 0) throw new PlaylistError(`variant ${l} has no BANDWIDTH`);
-      const [w, h] = (attrs.RESOLUTION ?? "").split("x").map(Number);
-      out.push({
-        uri: l,
-        bandwidth,
-        averageBandwidth: attrs["AVERAGE-BANDWIDTH"] ? Number(attrs["AVERAGE-BANDWIDTH"]) : undefined,
-        width: w || undefined,
-        height: h || undefined,
-        codecs: attrs.CODECS,
-        frameRate: attrs["FRAME-RATE"] ? Number(attrs["FRAME-RATE"]) : undefined,
-      });
-      attrs = null;
-    }
-  }
-  if (out.length === 0) throw new PlaylistError("no variant streams");
-  return out;
+/** The variants of a master playlist, refused unless there is at least one, each with a bandwidth. */
+export function readMasterPlaylist(text: string): Variant[] {
+  const { variants } = parseMasterPlaylist(text);
+  if (variants.length === 0) throw new PlaylistError("no variant streams");
+  for (const v of variants) if (!(v.bandwidth > 0)) throw new PlaylistError(`variant ${v.uri} has no BANDWIDTH`);
+  return variants;
 }
 
 /**
@@ -121,13 +47,19 @@ export function measureBandwidth(segments: { duration: number; bytes: number }[]
 
 /** The master playlist we publish: measured bandwidths, ffmpeg's codecs, largest rendition first. */
 export function writeMasterPlaylist(renditions: Rendition[], frameRate?: number): string {
-  const out = ["#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-INDEPENDENT-SEGMENTS"];
-  for (const r of [...renditions].sort((a, b) => b.height - a.height || b.bandwidth - a.bandwidth)) {
-    const attrs = [`BANDWIDTH=${r.bandwidth}`];
-    if (r.averageBandwidth) attrs.push(`AVERAGE-BANDWIDTH=${r.averageBandwidth}`);
-    attrs.push(`RESOLUTION=${r.width}x${r.height}`, `CODECS="${r.codecs}"`);
-    if (frameRate && frameRate > 0) attrs.push(`FRAME-RATE=${frameRate.toFixed(3)}`);
-    out.push(`#EXT-X-STREAM-INF:${attrs.join(",")}`, r.playlist);
-  }
-  return out.join("\n") + "\n";
+  return serializeMaster({
+    version: 6,
+    independentSegments: true,
+    variants: [...renditions]
+      .sort((a, b) => b.height - a.height || b.bandwidth - a.bandwidth)
+      .map((r) => ({
+        uri: r.playlist,
+        bandwidth: r.bandwidth,
+        averageBandwidth: r.averageBandwidth || undefined,
+        width: r.width,
+        height: r.height,
+        codecs: r.codecs,
+        frameRate: frameRate && frameRate > 0 ? frameRate : undefined,
+      })),
+  });
 }

@@ -3,13 +3,13 @@
 import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Rendition } from "../../schema/jobs";
-import { MASTER_PLAYLIST, POSTER_FRAME } from "../../schema/keys";
-import { HLS_MASTER, buildHlsCommand, buildPosterCommand, renditionPlaylist } from "./command";
+import { MASTER_PLAYLIST, POSTER_FRAME, renditionPlaylist } from "../../schema/keys";
+import { buildHlsCommand, buildPosterCommand } from "./command";
 import { FfmpegError, SourceLimitError, UnsupportedInputError } from "./errors";
 import { FfmpegRunFailed, ProbeFailed, probeJson, runFfmpeg, scanPackets } from "./ffmpeg/fluent";
 import { type PlannedRung, type Rung, planLadder } from "./ladder";
 import { log } from "./log";
-import { measureBandwidth, parseMasterPlaylist, parseMediaPlaylist, writeMasterPlaylist } from "./playlists";
+import { measureBandwidth, readMasterPlaylist, readMediaPlaylist, writeMasterPlaylist } from "./playlists";
 import { ALLOWED_DEMUXERS, DEFAULT_SOURCE_LIMITS, type SourceInfo, type SourceLimits, parseProbe } from "./probe";
 
 export interface TranscodeSettings {
@@ -187,12 +187,12 @@ export async function transcodeToHls(p: {
     throw e;
   }
 
-  const written = parseMasterPlaylist(await readFile(path.join(p.outputDir, HLS_MASTER), "utf8"));
+  const written = readMasterPlaylist(await readFile(path.join(p.outputDir, MASTER_PLAYLIST), "utf8"));
   const renditions: RenditionOutput[] = [];
   for (const rung of rungs) {
     const playlist = renditionPlaylist(rung.name);
-    const media = parseMediaPlaylist(await readFile(path.join(p.outputDir, playlist), "utf8"));
-    const segments = media.segments.map((seg) => path.posix.join(rung.name, seg.uri));
+    const media = readMediaPlaylist(await readFile(path.join(p.outputDir, playlist), "utf8"), playlist);
+    const segments = media.segments.map((seg) => seg.uri);
     const sizes = await Promise.all(segments.map(async (rel) => (await stat(path.join(p.outputDir, rel))).size));
     const bw = measureBandwidth(media.segments.map((seg, i) => ({ duration: seg.duration, bytes: sizes[i]! })));
     const declared = written.find((v) => v.uri === playlist);
@@ -264,7 +264,7 @@ export function uploadOrder(r: TranscodeResult): string[] {
 
 /** Files ffmpeg left that no playlist names (none expected); for the logs. */
 export async function strayFiles(outputDir: string, r: TranscodeResult): Promise<string[]> {
-  const known = new Set([...uploadOrder(r), HLS_MASTER]);
+  const known = new Set([...uploadOrder(r), MASTER_PLAYLIST]);
   const found: string[] = [];
   for (const e of await readdir(outputDir, { recursive: true, withFileTypes: true })) {
     if (!e.isFile()) continue;

@@ -3,8 +3,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { MASTER_PLAYLIST, renditionPlaylist } from "../../../schema/keys";
 import { buildHlsCommand } from "../command";
-import { parseMasterPlaylist, parseMediaPlaylist } from "../playlists";
+import { readMasterPlaylist, readMediaPlaylist } from "../playlists";
 import { FfmpegRunFailed, runFfmpeg } from "./fluent";
 
 export async function hlsSelfTest(): Promise<void> {
@@ -35,8 +36,8 @@ export async function hlsSelfTest(): Promise<void> {
         silentAudio: false,
       }),
     );
-    parseMasterPlaylist(await readFile(path.join(out, "master.m3u8"), "utf8"));
-    for (const name of ["a", "b"]) parseMediaPlaylist(await readFile(path.join(out, name, "index.m3u8"), "utf8"));
+    readMasterPlaylist(await readFile(path.join(out, MASTER_PLAYLIST), "utf8"));
+    for (const name of ["a", "b"]) readMediaPlaylist(await readFile(path.join(out, renditionPlaylist(name)), "utf8"), renditionPlaylist(name));
   } catch (e) {
     const detail = e instanceof FfmpegRunFailed ? `${e.message}\n${e.stderrTail}` : (e as Error).message;
     throw new Error(`ffmpeg failed the start-up self-test (a one-second two-rung HLS ladder): ${detail.trim()}`);

@@ -1,4 +1,5 @@
-// What the transcoder's callbacks do to the database. Every write is guarded by the state it
+// What happens to a job after it is registered: the transcoder's callbacks (progress, complete,
+// fail), the bridge's failed deliveries, and a job given up on. Every write is guarded by the state it
 // expects (the job still active, the episode still pointing at this job), so a late, repeated or
 // superseded callback can never overwrite a newer result.
 import { and, eq, inArray, sql } from "drizzle-orm";
@@ -7,16 +8,17 @@ import * as keys from "../../schema/keys";
 import type { CompleteCallback, FailCallback, ProgressCallback } from "../../schema/jobs";
 import { isSafeKey } from "../../schema/signing";
 import { ads, episodes, films, jobs } from "../../schema/tables";
-import { flag } from "../bridge/config";
+import { config } from "../config";
 import type { Env } from "../env";
-import { cleanupLater, deletePrefix } from "../upload/storage";
+import { cleanupLater, deletePrefix } from "../lib/storage";
+import { ACTIVE_STATUSES } from "./targets";
 
 export type Job = typeof jobs.$inferSelect;
-export type Outcome = { status: 200 | 400 | 409; body: Record<string, unknown> };
+/** What a callback is answered: the job's new state, or why it was refused (`{"reason"}`). */
+export type Outcome = { status: 200; body: { id: string; status: string; [more: string]: unknown } } | { status: 400 | 409; reason: string };
 
-const ACTIVE = ["queued", "running"] as const;
-const isActive = (job: Job) => (ACTIVE as readonly string[]).includes(job.status);
-const refuse = (status: 400 | 409, reason: string): Outcome => ({ status, body: { reason } });
+const isActive = (job: Job) => (ACTIVE_STATUSES as readonly string[]).includes(job.status);
+const refuse = (status: 400 | 409, reason: string): Outcome => ({ status, reason });
 
 type Cleanup = { waitUntil(p: Promise<unknown>): void };
 
@@ -43,7 +45,7 @@ export async function recordProgress(db: DrizzleD1Database, job: Job, body: Prog
       startedAt: sql`coalesce(${jobs.startedAt}, ${now})`,
       updatedAt: now,
     })
-    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE])))
+    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES])))
     .returning({ id: jobs.id });
   if (updated.length === 0) return refuse(409, `job ${job.id} is no longer active; stop working on it`);
   return { status: 200, body: { id: job.id, status: "running", progress: body.progress } };
@@ -55,7 +57,7 @@ async function discardSuperseded(env: Env, db: DrizzleD1Database, ctx: Cleanup, 
   await db
     .update(jobs)
     .set({ status: "superseded", finishedAt: sql`coalesce(${jobs.finishedAt}, ${now})`, updatedAt: now })
-    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE, "failed", "superseded"])));
+    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES, "failed", "superseded"])));
   cleanupLater(ctx, `output of superseded job ${job.id}`, async () => {
     await deletePrefix(env.MEDIA, job.outputPrefix);
     await env.MEDIA.delete(job.sourceKey);
@@ -80,7 +82,7 @@ export async function completeJob(env: Env, db: DrizzleD1Database, ctx: Cleanup,
   const markComplete = db
     .update(jobs)
     .set({ status: "complete", progress: 1, error: null, finishedAt: now, updatedAt: now, startedAt: sql`coalesce(${jobs.startedAt}, ${now})` })
-    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE, "failed"]), owns))
+    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES, "failed"]), owns))
     .returning({ id: jobs.id });
   const output = { hlsPrefix: job.outputPrefix, renditions: body.renditions, duration: body.duration };
 
@@ -139,7 +141,7 @@ export async function completeJob(env: Env, db: DrizzleD1Database, ctx: Cleanup,
     const old = previousPrefix;
     cleanupLater(ctx, `previous version ${old}`, () => deletePrefix(env.MEDIA, old));
   }
-  if (flag(env.DELETE_SOURCE_AFTER_TRANSCODE)) cleanupLater(ctx, `source ${job.sourceKey}`, () => env.MEDIA.delete(job.sourceKey));
+  if (config(env).deleteSourceAfterTranscode) cleanupLater(ctx, `source ${job.sourceKey}`, () => env.MEDIA.delete(job.sourceKey));
   return { status: 200, body: { id: job.id, status: "complete", changed: true } };
 }
 
@@ -149,7 +151,7 @@ export async function failJob(env: Env, db: DrizzleD1Database, ctx: Cleanup, job
   if (job.status === "complete") return refuse(409, `job ${job.id} is already complete`);
   const now = Date.now();
   const attempts = body.attempt !== undefined ? sql`max(${jobs.attempts}, ${body.attempt})` : jobs.attempts;
-  const active = and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE]));
+  const active = and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES]));
   if (body.retryable) {
     await db.update(jobs).set({ error: body.error, attempts, updatedAt: now }).where(active);
     return { status: 200, body: { id: job.id, status: job.status, retrying: true } };
@@ -160,12 +162,12 @@ export async function failJob(env: Env, db: DrizzleD1Database, ctx: Cleanup, job
 }
 
 /** The job failed for good: so does its episode or ad, if it is still waiting for this job. */
-export async function markFailed(db: DrizzleD1Database, job: Job, error: string, now = Date.now(), attempts: ReturnType<typeof sql> | typeof jobs.attempts = jobs.attempts) {
+export async function markFailed(db: DrizzleD1Database, job: Pick<Job, "id" | "kind" | "adId">, error: string, now = Date.now(), attempts: ReturnType<typeof sql> | typeof jobs.attempts = jobs.attempts) {
   await db.batch([
     db
       .update(jobs)
       .set({ status: "failed", error, attempts, finishedAt: now, updatedAt: now })
-      .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE]))),
+      .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES]))),
     job.kind === "episode"
       ? db
           .update(episodes)
@@ -176,4 +178,12 @@ export async function markFailed(db: DrizzleD1Database, job: Job, error: string,
           .set({ status: "failed" })
           .where(and(eq(ads.id, job.adId!), eq(ads.jobId, job.id))),
   ]);
+}
+
+/** A delivery to the transcoder failed and will be retried: shown by the job API while the job waits. */
+export async function noteDeliveryFailure(db: DrizzleD1Database, jobId: string, error: string): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ error: error.slice(0, 4000), updatedAt: Date.now() })
+    .where(and(eq(jobs.id, jobId), eq(jobs.status, "queued")));
 }

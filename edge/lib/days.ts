@@ -2,7 +2,7 @@
 
 const DAY_MS = 86_400_000;
 
-export function utcDay(ms: number): string {
+export function utcDay(ms = Date.now()): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 

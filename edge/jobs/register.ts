@@ -1,37 +1,17 @@
-// Registering an uploaded source: the step shared by the multipart form routes and the signed
-// multipart "complete". The object is already in R2; this writes the job and its target in one
-// D1 batch and only then puts the message on the Queue, so the transcoder never gets a job the
+// Registering an uploaded source as a job: the step shared by the multipart form routes and the
+// signed multipart "complete". The object is already in R2; this writes the job and its target in
+// one D1 batch and only then puts the message on the Queue, so the transcoder never gets a job the
 // database does not know.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import * as keys from "../../schema/keys";
 import type { JobMessage } from "../../schema/jobs";
-import { ads, episodes, films, jobs } from "../../schema/tables";
+import { ads, episodes, jobs } from "../../schema/tables";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
-import { cleanupLater, deletePrefix } from "./storage";
-
-export type EpisodeTarget = { kind: "episode"; filmId: string; route: string; episode: string; state?: string };
-/** `expiresAt`: epoch milliseconds. */
-export type AdTarget = { kind: "ad"; adId: string; expiresAt: number };
-export type SourceTarget = EpisodeTarget | AdTarget;
-
-export function sourceKeyFor(target: SourceTarget, jobId: string): string {
-  return target.kind === "episode"
-    ? keys.episodeSourceKey(target.filmId, target.route, target.episode, jobId)
-    : keys.adSourceKey(target.adId, jobId);
-}
-
-export function outputPrefixFor(target: SourceTarget, jobId: string): string {
-  return target.kind === "episode"
-    ? keys.episodeOutputPrefix(target.filmId, target.route, target.episode, jobId)
-    : keys.adOutputPrefix(target.adId, jobId);
-}
-
-export async function filmExists(db: DrizzleD1Database, filmId: string): Promise<boolean> {
-  return (await db.select({ id: films.id }).from(films).where(eq(films.id, filmId)).get()) !== undefined;
-}
+import { cleanupLater, deletePrefix } from "../lib/storage";
+import { markFailed } from "./outcomes";
+import { ACTIVE_STATUSES, type JobTarget, filmExists, outputPrefixFor, sourceKeyFor } from "./targets";
 
 type Batch = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
 
@@ -40,11 +20,11 @@ type Batch = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
  * `extra` statements that must commit with them, then queues the job. A newer upload of an
  * episode supersedes its jobs still queued or running; their sources and partial outputs go.
  */
-export async function registerSource(
+export async function registerJob(
   env: Env,
   db: DrizzleD1Database,
   ctx: { waitUntil(p: Promise<unknown>): void },
-  target: SourceTarget,
+  target: JobTarget,
   jobId: string,
   extra: BatchItem<"sqlite">[] = [],
 ): Promise<JobMessage> {
@@ -75,7 +55,7 @@ export async function registerSource(
     superseded = await db
       .select({ id: jobs.id, sourceKey: jobs.sourceKey, outputPrefix: jobs.outputPrefix })
       .from(jobs)
-      .where(and(sameEpisode, inArray(jobs.status, ["queued", "running"])))
+      .where(and(sameEpisode, inArray(jobs.status, [...ACTIVE_STATUSES])))
       .all();
     batch = [
       db.insert(jobs).values({ ...jobRow, filmId: target.filmId, route: target.route, episode: target.episode, filmState: target.state ?? null }),
@@ -84,7 +64,7 @@ export async function registerSource(
             db
               .update(jobs)
               .set({ status: "superseded", error: `superseded by job ${jobId}`, finishedAt: now, updatedAt: now })
-              .where(and(inArray(jobs.id, superseded.map((j) => j.id)), inArray(jobs.status, ["queued", "running"]))),
+              .where(and(inArray(jobs.id, superseded.map((j) => j.id)), inArray(jobs.status, [...ACTIVE_STATUSES]))),
           ]
         : []),
       db
@@ -140,12 +120,7 @@ export async function registerSource(
   } catch (e) {
     // The job can never run without its message: say so where the admin looks.
     const error = `could not queue the transcode job: ${String(e)}`;
-    await db.batch([
-      db.update(jobs).set({ status: "failed", error, finishedAt: Date.now(), updatedAt: Date.now() }).where(eq(jobs.id, jobId)),
-      target.kind === "episode"
-        ? db.update(episodes).set({ status: "failed", updatedAt: Date.now() }).where(and(eq(episodes.jobId, jobId), eq(episodes.status, "processing")))
-        : db.update(ads).set({ status: "failed" }).where(eq(ads.id, target.adId)),
-    ]);
+    await markFailed(db, { id: jobId, kind: target.kind, adId: target.kind === "ad" ? target.adId : null }, error);
     throw new ApiError(503, error);
   }
   return message;

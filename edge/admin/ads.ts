@@ -5,10 +5,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { AdId } from "../../schema/ids";
 import { mediaUrl } from "../../schema/keys";
-import { Rendition } from "../../schema/jobs";
+import { Rendition, validRenditions } from "../../schema/jobs";
 import { adImpressions, ads } from "../../schema/tables";
 import { resourceApp } from "../lib/openapi";
-import { validRenditions } from "./queries";
+import { config } from "../config";
+import { adminSecurity, reasonDoc, refuse } from "../lib/responses";
 
 const AdReport = z
   .object({
@@ -28,21 +29,19 @@ const AdReport = z
   })
   .openapi("AdReport");
 
-const Reason = z.object({ reason: z.string() });
-
 export const adminAds = resourceApp().openapi(
   createRoute({
     method: "get",
     path: "/api/v1/admin/ads/{id}",
     tags: ["admin"],
     summary: "An ad with its impressions by day (a FILM ad's first segment fetched = one impression)",
-    security: [{ bearer: [] }],
+    security: adminSecurity,
     request: { params: z.object({ id: AdId.openapi({ param: { name: "id", in: "path" } }) }) },
     responses: {
       200: { description: "the ad", content: { "application/json": { schema: AdReport } } },
-      400: { description: "bad id", content: { "application/json": { schema: Reason } } },
-      401: { description: "missing or bad bearer token", content: { "application/json": { schema: Reason } } },
-      404: { description: "no such ad", content: { "application/json": { schema: Reason } } },
+      400: reasonDoc("bad id"),
+      401: reasonDoc("missing or bad bearer token"),
+      404: reasonDoc("no such ad"),
     },
   }),
   async (c) => {
@@ -53,13 +52,13 @@ export const adminAds = resourceApp().openapi(
       db.select({ day: adImpressions.day, count: adImpressions.count }).from(adImpressions).where(eq(adImpressions.adId, id)).orderBy(asc(adImpressions.day)),
     ]);
     const ad = rows[0];
-    if (!ad) return c.json({ reason: `no ad ${id}` }, 404);
+    if (!ad) return refuse(c, 404, `no ad ${id}`);
     return c.json(
       {
         id: ad.id,
         type: ad.type,
         status: ad.status,
-        url: ad.assetKey ? mediaUrl(c.env.PUBLIC_BASE_URL, ad.assetKey) : null,
+        url: ad.assetKey ? mediaUrl(config(c.env).publicBaseUrl, ad.assetKey) : null,
         duration: ad.duration,
         renditions: validRenditions(ad.renditions),
         expiresAt: new Date(ad.expiresAt).toISOString(),

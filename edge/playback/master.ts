@@ -1,0 +1,52 @@
+// The master playlist of an episode for one viewer: FILM ads picked for the breaks of AD_BREAKS, the
+// plan signed into every variant URI, so every variant the player loads carries the same ads at the
+// same places. Built from D1 alone (one batch), no R2 read.
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { validRenditions } from "../../schema/jobs";
+import { config } from "../config";
+import type { Env } from "../env";
+import { MAX_BREAKS, assignAds, closestByBandwidth, planBreakTimes, serializeMaster, signPlan } from "../hls";
+import { type EpisodeRef, planScope, playable } from "./episode";
+import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom } from "./media-tokens";
+import { episodeQuery, randomFilmAdsQuery } from "./queries";
+
+export interface Master {
+  text: string;
+  /** Ad breaks planned (the X-Ad-Breaks header). */
+  breaks: number;
+}
+
+/** null when the episode cannot be played. */
+export async function masterPlaylist(env: Env, db: DrizzleD1Database, ref: EpisodeRef): Promise<Master | null> {
+  const { adBreaks, signingSecret: secret, publicBaseUrl } = config(env);
+  // Unsigned plans could be rewritten by the viewer: without the secret there are no ads.
+  const wantAds = secret ? Math.min(adBreaks.length, MAX_BREAKS) : 0;
+  const [episodes, adRows] = wantAds
+    ? await db.batch([episodeQuery(db, ref.id, ref.route, ref.episode), randomFilmAdsQuery(db, wantAds, Date.now())])
+    : [await episodeQuery(db, ref.id, ref.route, ref.episode), []];
+  const ep = playable(episodes[0]);
+  if (!ep) return null;
+
+  const ads = adRows.map((a) => ({ id: a.id, renditions: validRenditions(a.renditions) })).filter((a) => a.renditions.length > 0);
+  const plan = assignAds(
+    ads.map((a) => a.id),
+    planBreakTimes(adBreaks, ep.duration),
+  );
+  const now = Math.floor(Date.now() / 1000);
+  const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS) })}` : "";
+  const usedAds = ads.filter((a) => plan.some(([adId]) => adId === a.id));
+  const base = `${publicBaseUrl}/api/v1/resource/media_list/${ref.route}/${ref.id}/${encodeURIComponent(ref.episode)}/v/`;
+  const text = serializeMaster({
+    independentSegments: false,
+    variants: ep.renditions.map((r) => ({
+      uri: `${base}${encodeURIComponent(r.name)}.m3u8${query}`,
+      // BANDWIDTH is the peak of the whole variant, ads included.
+      bandwidth: Math.max(r.bandwidth, ...usedAds.map((a) => closestByBandwidth(a.renditions, r.bandwidth).bandwidth)),
+      averageBandwidth: r.averageBandwidth,
+      width: r.width,
+      height: r.height,
+      codecs: r.codecs,
+    })),
+  });
+  return { text, breaks: plan.length };
+}

@@ -1,0 +1,140 @@
+// One rendition of an episode with the ads of the viewer's signed plan spliced in. Costs one D1 batch;
+// playlists come through the PlaylistStore (isolate LRU, Cache API, then R2).
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { type Rendition, validRenditions } from "../../schema/jobs";
+import { mediaUrl } from "../../schema/keys";
+import { config } from "../config";
+import type { Env } from "../env";
+import { type AdInsertion, type MediaPlaylist, type UriStyle, closestByBandwidth, commonTargetDuration, incompatibility, stitch, verifyPlan } from "../hls";
+import { type EpisodeRef, notReady, planScope, playable } from "./episode";
+import { mediaQuery } from "./media-tokens";
+import { PlaylistStore, StoredPlaylistError } from "./playlist-store";
+import { adsByIdQuery, episodeQuery } from "./queries";
+
+export type Variant =
+  | { ok: true; text: string; placed: number; cost: Record<string, string> }
+  | { ok: false; status: 400 | 403 | 404 | 502; reason: string };
+
+type Refusal = Extract<Variant, { ok: false }>;
+const refusal = (status: Refusal["status"], reason: string): Refusal => ({ ok: false, status, reason });
+
+/** An ad that fits every content rendition: its closest rendition to each, parsed. */
+type UsableAd = { hlsPrefix: string; chosen: Array<{ r: Rendition; pl: MediaPlaylist }> };
+
+export async function stitchedVariant(
+  env: Env,
+  db: DrizzleD1Database,
+  waitUntil: (p: Promise<unknown>) => void,
+  ref: EpisodeRef & { rendition: string; plan: string | undefined },
+): Promise<Variant> {
+  const { signingSecret: secret, publicBaseUrl } = config(env);
+  let breaks: Array<[string, number]> = [];
+  if (secret) {
+    // Without a plan a viewer could ask for the variant without ads.
+    if (!ref.plan) return refusal(400, "query.plan: required (use the URIs of the master playlist)");
+    const check = await verifyPlan(secret, ref.plan, { scope: planScope(ref) });
+    if (!check.ok) return refusal(403, `plan: ${check.reason}`);
+    breaks = check.plan.breaks;
+  }
+
+  const adIds = [...new Set(breaks.map(([adId]) => adId))];
+  const started = Date.now();
+  const [episodes, adRows] = adIds.length
+    ? await db.batch([episodeQuery(db, ref.id, ref.route, ref.episode), adsByIdQuery(db, adIds)])
+    : [await episodeQuery(db, ref.id, ref.route, ref.episode), []];
+  const d1Ms = Date.now() - started;
+  const ep = playable(episodes[0]);
+  if (!ep) return refusal(404, notReady(ref));
+  const { renditions, hlsPrefix: prefix } = ep;
+  const index = renditions.findIndex((r) => r.name === ref.rendition);
+  if (index < 0) return refusal(404, `variant: episode has no rendition ${ref.rendition}`);
+
+  const store = new PlaylistStore(env.MEDIA, waitUntil);
+  const r2Started = Date.now();
+  // Every rendition, not just this one: the target duration must be the same in all of them.
+  const loadedContents = await Promise.all(renditions.map((r) => store.get(prefix + r.playlist).then((pl) => ({ pl }), (error: unknown) => ({ pl: null, error }))));
+  const contents = loadedContents.map((x) => x.pl);
+  const mine = loadedContents[index]!;
+  if (!mine.pl) {
+    if ("error" in mine) {
+      if (mine.error instanceof StoredPlaylistError) return refusal(502, `stored playlist is invalid: ${mine.error.message}`);
+      throw mine.error;
+    }
+    return refusal(404, `variant: the playlist of rendition ${ref.rendition} is missing`);
+  }
+  const content = mine.pl;
+  for (const x of loadedContents) if ("error" in x && x !== mine) console.error(String(x.error));
+
+  const usable = new Map<string, UsableAd>();
+  await Promise.all(
+    adRows.map(async (row) => {
+      const ad = await usableAd(store, row, renditions, contents);
+      if (ad) usable.set(row.id, ad);
+    }),
+  );
+  const r2Ms = Date.now() - r2Started;
+
+  const targetDuration = commonTargetDuration([
+    ...contents.filter((p): p is MediaPlaylist => p !== null),
+    ...[...usable.values()].flatMap((a) => a.chosen.map((x) => x.pl)),
+  ]);
+  const base = mediaUrl(publicBaseUrl, "");
+  const styles = new Map<string, UriStyle>();
+  const styleFor = async (p: string) => {
+    let s = styles.get(p);
+    if (!s) styles.set(p, (s = { base, query: await mediaQuery(env, p) }));
+    return s;
+  };
+  const insertions: AdInsertion[] = [];
+  for (const [adId, at] of breaks) {
+    const ad = usable.get(adId);
+    if (ad) insertions.push({ id: adId, at, playlist: ad.chosen[index]!.pl, style: await styleFor(ad.hlsPrefix) });
+  }
+  const result = stitch({ content, contentStyle: await styleFor(prefix), ads: insertions, targetDuration });
+  for (const s of result.skipped) console.warn(`ad ${s.id} at ${s.at}s not placed in ${planScope(ref)}/${ref.rendition}: ${s.reason}`);
+
+  return {
+    ok: true,
+    text: result.text,
+    placed: result.placed.length,
+    cost: {
+      "X-D1-Batches": "1",
+      "X-R2-Reads": String(store.r2),
+      "X-Playlist-Sources": store.describe(),
+      "Server-Timing": `d1;dur=${d1Ms};desc="1 batch", r2;dur=${r2Ms};desc="${store.r2} reads"`,
+    },
+  };
+}
+
+/** The ad's rendition closest to each content rendition; null (logged) unless it fits all of them. */
+async function usableAd(
+  store: PlaylistStore,
+  row: { id: string; type: string; status: string; hlsPrefix: string | null; renditions: unknown },
+  renditions: Rendition[],
+  contents: Array<MediaPlaylist | null>,
+): Promise<UsableAd | null> {
+  const adRenditions = validRenditions(row.renditions);
+  if (row.type !== "FILM" || row.status !== "ready" || !row.hlsPrefix || adRenditions.length === 0) return null;
+  const hlsPrefix = row.hlsPrefix;
+  const picks = renditions.map((cr) => closestByBandwidth(adRenditions, cr.bandwidth));
+  const loaded = await Promise.all(picks.map((r) => store.get(hlsPrefix + r.playlist).catch(logAndNull)));
+  const chosen: UsableAd["chosen"] = [];
+  for (const [i, pl] of loaded.entries()) {
+    if (!pl) return skipped(`ad ${row.id}: playlist ${picks[i]!.playlist} missing or invalid, skipped`);
+    const content = contents[i];
+    const why = content ? incompatibility(content, pl) : null;
+    if (why) return skipped(`ad ${row.id} skipped: ${why}`);
+    chosen.push({ r: picks[i]!, pl });
+  }
+  return { hlsPrefix, chosen };
+}
+
+function skipped(why: string): null {
+  console.error(why);
+  return null;
+}
+
+function logAndNull(e: unknown): null {
+  console.error(String(e));
+  return null;
+}
