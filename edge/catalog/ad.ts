@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { mediaUrl } from "../../schema/keys";
-import { cachedValue } from "../lib/answer-cache";
+import { cachedValue, scopeOf } from "../lib/answer-cache";
 import { resourceApp } from "../lib/openapi";
 import { CostedReads } from "./d1-cost";
 import { AdAnswer, AdTypeParam, badRequest, json } from "./schemas";
@@ -24,7 +24,7 @@ export const ad = resourceApp().openapi(
     const reads = new CostedReads(c.env.DB);
     // The candidates are cached like any catalog answer; the pick is random on each call, and an ad
     // that expired since the candidates were read is left out here.
-    const { value: candidates, state } = await cachedValue(c, `ads:${type}`, () =>
+    const { value: candidates, state } = await cachedValue(scopeOf(c), `ads:${type}`, () =>
       reads.all<{ asset_key: string; expires_at: number }>(
         "SELECT asset_key, expires_at FROM ads WHERE type = ? AND status = 'ready' AND expires_at > ? AND asset_key IS NOT NULL LIMIT ?",
         [type, Date.now(), MAX_CANDIDATES],

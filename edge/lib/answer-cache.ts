@@ -87,8 +87,22 @@ function kept(from: Headers): [string, string][] {
   });
 }
 
-/** Runs `produce` once per key at a time, storing what `storable` accepts for fresh + stale. */
-function produceOnce(c: Context<AppEnv>, key: string, f: Freshness, produce: () => Promise<Stored>): Promise<Stored> {
+/** Where a cached lookup runs: the env, the request's waitUntil, and the catalog version its client claims. */
+export interface CacheScope {
+  env: Env;
+  waitUntil(p: Promise<unknown>): void;
+  /** From the writer's cookie (bumpCatalogAfterWrites); 0 for anyone else. */
+  claimedVersion: number;
+}
+
+export const scopeOf = (c: Context<AppEnv>): CacheScope => ({
+  env: c.env,
+  waitUntil: (p) => c.executionCtx.waitUntil(p),
+  claimedVersion: Number(getCookie(c, VERSION_COOKIE)) || 0,
+});
+
+/** Runs `produce` once per key at a time, storing the 200s that may be stored, for fresh + stale. */
+function produceOnce(c: CacheScope, key: string, f: Freshness, produce: () => Promise<Stored>): Promise<Stored> {
   const flight = produce()
     .then((stored) => {
       const keepMs = f.freshMs + f.staleMs;
@@ -97,7 +111,7 @@ function produceOnce(c: Context<AppEnv>, key: string, f: Freshness, produce: () 
         const headers = new Headers(stored.headers);
         headers.set(STORED_AT, String(Date.now()));
         headers.set("cache-control", `public, max-age=${Math.ceil(keepMs / 1000)}`);
-        c.executionCtx.waitUntil(caches.default.put(key, new Response(stored.body, { headers })).catch((e) => console.error("answer cache: put failed", key, e)));
+        c.waitUntil(caches.default.put(key, new Response(stored.body, { headers })).catch((e) => console.error("answer cache: put failed", key, e)));
       }
       return stored;
     })
@@ -107,12 +121,12 @@ function produceOnce(c: Context<AppEnv>, key: string, f: Freshness, produce: () 
 }
 
 /** The cached entry of `key` (HIT or STALE, refreshed in the background), another request's render, or a new one. */
-async function lookup(c: Context<AppEnv>, key: string, f: Freshness, produce: () => Promise<Stored>): Promise<{ stored: Stored; state: CacheState }> {
+async function lookup(c: CacheScope, key: string, f: Freshness, produce: () => Promise<Stored>): Promise<{ stored: Stored; state: CacheState }> {
   const hit = await caches.default.match(key);
   const state = hit ? stateAt(Date.now() - Number(hit.headers.get(STORED_AT)), f) : "MISS";
   if (hit && state !== "MISS") {
     if (state === "STALE" && !inflight.has(key)) {
-      c.executionCtx.waitUntil(produceOnce(c, key, f, produce).catch((e) => console.error("answer cache: refresh failed", key, e)));
+      c.waitUntil(produceOnce(c, key, f, produce).catch((e) => console.error("answer cache: refresh failed", key, e)));
     }
     return { stored: { status: hit.status, headers: kept(hit.headers), body: await hit.arrayBuffer() }, state };
   }
@@ -145,8 +159,7 @@ function answer(c: Context<AppEnv>, from: Stored, state: CacheState): Response {
   return new Response(from.body, { status: from.status, headers });
 }
 
-const catalogKey = async (c: Context<AppEnv>, f: Freshness, url: URL) =>
-  answerKey(await catalogVersion(c.env.DB, f.versionCheckMs, Number(getCookie(c, VERSION_COOKIE)) || 0), url);
+const catalogKey = async (c: CacheScope, f: Freshness, url: URL) => answerKey(await catalogVersion(c.env.DB, f.versionCheckMs, c.claimedVersion), url);
 
 /**
  * The catalog's answers, cached. `render` runs a request through the app (for misses and refreshes);
@@ -162,7 +175,8 @@ export function cachedAnswers(render: Render, ownCaching: (path: string) => bool
     }
     const f = freshnessOf(c.env);
     const url = new URL(c.req.url);
-    const { stored, state } = await lookup(c, await catalogKey(c, f, url), f, async () => {
+    const scope = scopeOf(c);
+    const { stored, state } = await lookup(scope, await catalogKey(scope, f, url), f, async () => {
       const rendered = await render(new Request(url, { headers: { [REFRESH_HEADER]: token() } }), c);
       return { status: rendered.status, headers: kept(rendered.headers), body: await rendered.arrayBuffer() };
     });
@@ -171,10 +185,11 @@ export function cachedAnswers(render: Render, ownCaching: (path: string) => bool
 }
 
 /**
- * A value behind an answer that must not itself be cached (the random ad: a different pick on each call,
- * from candidates that are cached), under the same version and freshness as the answers.
+ * A value behind an answer that must not itself be cached — the random ad, the ads of a viewer's master
+ * playlist (a different pick on each call, from candidates that are cached), the episode and ads a
+ * stitched variant needs — under the same version and freshness as the answers. The value must be JSON.
  */
-export async function cachedValue<T>(c: Context<AppEnv>, name: string, load: () => Promise<T>): Promise<{ value: T; state: CacheState }> {
+export async function cachedValue<T>(c: CacheScope, name: string, load: () => Promise<T>): Promise<{ value: T; state: CacheState }> {
   const f = freshnessOf(c.env);
   const key = await catalogKey(c, f, new URL(`https://values.internal/${encodeURIComponent(name)}`));
   const { stored, state } = await lookup(c, key, f, async () => ({

@@ -7,7 +7,9 @@ import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
 import { resourceApp } from "../lib/openapi";
 import { reasonDoc, refuse } from "../lib/responses";
 import { notReady } from "./episode";
+import { scopeOf } from "../lib/answer-cache";
 import { masterPlaylist } from "./master";
+import { PlaybackRows } from "./rows";
 import { serveMedia } from "./media";
 import { PER_VIEWER, SHORT } from "./media-policy";
 import { refusal } from "./media-tokens";
@@ -57,7 +59,7 @@ playback.openapi(
   }),
   async (c) => {
     const ref = c.req.valid("param");
-    const master = await masterPlaylist(c.env, c.var.db, ref);
+    const master = await masterPlaylist(c.env, new PlaybackRows(scopeOf(c), c.var.db), ref);
     if (!master) return refuse(c, 404, notReady(ref));
     return c.body(master.text, 200, { "Content-Type": MPEGURL, "Cache-Control": PER_VIEWER, "X-Ad-Breaks": String(master.breaks) });
   },
@@ -73,7 +75,7 @@ playback.openapi(
     summary: "One rendition of the episode with the ads of the signed plan spliced in",
     description:
       "Ads at segment boundaries, EXT-X-DISCONTINUITY and EXT-X-CUE-OUT/CUE-IN around each, one EXT-X-TARGETDURATION for every variant of the plan, " +
-      "absolute URIs (with ?token= when MEDIA_SIGNING=on). Costs one D1 batch; playlists come from an isolate cache (header X-R2-Reads).",
+      "absolute URIs (with ?token= when MEDIA_SIGNING=on). The episode's and the ads' rows come from the answer cache (no D1 query once warm, header X-D1-Batches); playlists from an isolate cache (header X-R2-Reads).",
     request: {
       params: EpisodeParams.extend({ variant: VariantName.openapi({ param: { name: "variant", in: "path" }, example: "720p.m3u8" }) }),
       query: z.object({ plan: z.string().max(MAX_PLAN_TOKEN).optional().openapi({ description: "the signed ad plan from the master playlist" }) }),
@@ -89,7 +91,7 @@ playback.openapi(
   async (c) => {
     const { variant, ...ref } = c.req.valid("param");
     const rendition = variant.slice(0, -".m3u8".length);
-    const r = await stitchedVariant(c.env, c.var.db, (p) => c.executionCtx.waitUntil(p), { ...ref, rendition, plan: c.req.valid("query").plan });
+    const r = await stitchedVariant(c.env, new PlaybackRows(scopeOf(c), c.var.db), (p) => c.executionCtx.waitUntil(p), { ...ref, rendition, plan: c.req.valid("query").plan });
     if (!r.ok) return refuse(c, r.status, r.reason);
     return c.body(r.text, 200, { "Content-Type": MPEGURL, "Cache-Control": PER_VIEWER, "X-Ad-Breaks": String(r.placed), ...r.cost });
   },

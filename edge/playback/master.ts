@@ -1,14 +1,14 @@
 // The master playlist of an episode for one viewer: FILM ads picked for the breaks of AD_BREAKS, the
 // plan signed into every variant URI, so every variant the player loads carries the same ads at the
-// same places. Built from D1 alone (one batch), no R2 read.
-import type { DrizzleD1Database } from "drizzle-orm/d1";
+// same places. Built from the episode's row and the FILM ads (rows.ts: cached, so a warm request makes
+// no D1 query), no R2 read.
 import { validRenditions } from "../../schema/jobs";
 import { config } from "../config";
 import type { Env } from "../env";
 import { MAX_BREAKS, assignAds, closestByBandwidth, planBreakTimes, serializeMaster, signPlan } from "../hls";
 import { type EpisodeRef, planScope, playable } from "./episode";
 import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom } from "./media-tokens";
-import { episodeQuery, randomFilmAdsQuery } from "./queries";
+import { type PlaybackRows, pickRandom } from "./rows";
 
 export interface Master {
   text: string;
@@ -17,15 +17,13 @@ export interface Master {
 }
 
 /** null when the episode cannot be played. */
-export async function masterPlaylist(env: Env, db: DrizzleD1Database, ref: EpisodeRef): Promise<Master | null> {
+export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeRef): Promise<Master | null> {
   const { adBreaks, signingSecret: secret, publicBaseUrl } = config(env);
   // Unsigned plans could be rewritten by the viewer: without the secret there are no ads.
   const wantAds = secret ? Math.min(adBreaks.length, MAX_BREAKS) : 0;
-  const [episodes, adRows] = wantAds
-    ? await db.batch([episodeQuery(db, ref.id, ref.route, ref.episode), randomFilmAdsQuery(db, wantAds, Date.now())])
-    : [await episodeQuery(db, ref.id, ref.route, ref.episode), []];
-  const ep = playable(episodes[0]);
+  const ep = playable((await rows.episode(ref)) ?? undefined);
   if (!ep) return null;
+  const adRows = wantAds ? pickRandom(await rows.filmAds(Date.now()), wantAds) : [];
 
   const ads = adRows.map((a) => ({ id: a.id, renditions: validRenditions(a.renditions) })).filter((a) => a.renditions.length > 0);
   const plan = assignAds(

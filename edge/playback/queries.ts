@@ -1,4 +1,4 @@
-// The D1 reads of playback. Each request runs its reads as one batch: one round trip to D1.
+// The D1 reads of playback (through the answer cache: rows.ts).
 
 import { and, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
@@ -12,14 +12,16 @@ export function episodeQuery(db: DrizzleD1Database, filmId: string, route: strin
     .limit(1);
 }
 
-/** `n` random FILM ads that can be stitched now (ready, unexpired, transcoded). */
-export function randomFilmAdsQuery(db: DrizzleD1Database, n: number, now: number) {
+/** More FILM ads than a site runs at once: the master's random picks are made among these. */
+const MAX_FILM_AD_CANDIDATES = 200;
+
+/** The FILM ads that can be stitched now (ready, unexpired, transcoded), for random picks. */
+export function filmAdCandidatesQuery(db: DrizzleD1Database, now: number) {
   return db
-    .select({ id: ads.id, hlsPrefix: ads.hlsPrefix, renditions: ads.renditions })
+    .select({ id: ads.id, hlsPrefix: ads.hlsPrefix, renditions: ads.renditions, expiresAt: ads.expiresAt })
     .from(ads)
     .where(and(eq(ads.type, "FILM"), eq(ads.status, "ready"), gt(ads.expiresAt, now), isNotNull(ads.hlsPrefix), isNotNull(ads.renditions)))
-    .orderBy(sql`random()`)
-    .limit(n);
+    .limit(MAX_FILM_AD_CANDIDATES);
 }
 
 export function adsByIdQuery(db: DrizzleD1Database, ids: string[]) {

@@ -1,6 +1,6 @@
-// One rendition of an episode with the ads of the viewer's signed plan spliced in. Costs one D1 batch;
-// playlists come through the PlaylistStore (isolate LRU, Cache API, then R2).
-import type { DrizzleD1Database } from "drizzle-orm/d1";
+// One rendition of an episode with the ads of the viewer's signed plan spliced in. Rows come through the
+// answer cache (rows.ts: no D1 query once warm); playlists through the PlaylistStore (isolate LRU, Cache
+// API, then R2).
 import { type Rendition, validRenditions } from "../../schema/jobs";
 import { mediaUrl } from "../../schema/keys";
 import { config } from "../config";
@@ -9,7 +9,7 @@ import { type AdInsertion, type MediaPlaylist, type UriStyle, closestByBandwidth
 import { type EpisodeRef, notReady, planScope, playable } from "./episode";
 import { mediaQuery } from "./media-tokens";
 import { PlaylistStore, StoredPlaylistError } from "./playlist-store";
-import { adsByIdQuery, episodeQuery } from "./queries";
+import type { PlaybackRows } from "./rows";
 
 export type Variant =
   | { ok: true; text: string; placed: number; cost: Record<string, string> }
@@ -23,7 +23,7 @@ type UsableAd = { hlsPrefix: string; chosen: Array<{ r: Rendition; pl: MediaPlay
 
 export async function stitchedVariant(
   env: Env,
-  db: DrizzleD1Database,
+  rows: PlaybackRows,
   waitUntil: (p: Promise<unknown>) => void,
   ref: EpisodeRef & { rendition: string; plan: string | undefined },
 ): Promise<Variant> {
@@ -39,11 +39,9 @@ export async function stitchedVariant(
 
   const adIds = [...new Set(breaks.map(([adId]) => adId))];
   const started = Date.now();
-  const [episodes, adRows] = adIds.length
-    ? await db.batch([episodeQuery(db, ref.id, ref.route, ref.episode), adsByIdQuery(db, adIds)])
-    : [await episodeQuery(db, ref.id, ref.route, ref.episode), []];
+  const [episodeRow, adRows] = await Promise.all([rows.episode(ref), rows.adsById(adIds)]);
   const d1Ms = Date.now() - started;
-  const ep = playable(episodes[0]);
+  const ep = playable(episodeRow ?? undefined);
   if (!ep) return refusal(404, notReady(ref));
   const { renditions, hlsPrefix: prefix } = ep;
   const index = renditions.findIndex((r) => r.name === ref.rendition);
@@ -98,10 +96,10 @@ export async function stitchedVariant(
     text: result.text,
     placed: result.placed.length,
     cost: {
-      "X-D1-Batches": "1",
+      "X-D1-Batches": String(rows.queries),
       "X-R2-Reads": String(store.r2),
       "X-Playlist-Sources": store.describe(),
-      "Server-Timing": `d1;dur=${d1Ms};desc="1 batch", r2;dur=${r2Ms};desc="${store.r2} reads"`,
+      "Server-Timing": `d1;dur=${d1Ms};desc="${rows.queries} queries", r2;dur=${r2Ms};desc="${store.r2} reads"`,
     },
   };
 }

@@ -10,6 +10,18 @@ const twoRenditions = () => [
 const adRenditions = (bw: number[]) => bw.map((b, i) => ({ name: `r${i}`, bandwidth: b, durations: [5, 5] }));
 
 describe("GET /media_list/{route}/{id}/{episode}", () => {
+  it("once warm, makes no D1 query; a deleted episode stops getting new plans at once", async () => {
+    const ep = await seedEpisode({ renditions: twoRenditions() });
+    // The answer cache on (the suite's config renders everything anew), the catalog version read recently.
+    const cached = { CATALOG_FRESH_SECONDS: "30", CATALOG_STALE_SECONDS: "30", CATALOG_VERSION_CHECK_SECONDS: "60" };
+    expect((await call(ep.path, {}, cached)).status).toBe(200);
+    const warm = await call(ep.path, {}, cached);
+    expect([warm.status, warm.headers.get("x-d1-queries")]).toEqual([200, "0"]);
+    const deleted = await call(`/api/v1/upload/media/resource/${ep.route}/${ep.filmId}/${ep.episode}`, { method: "DELETE", headers: { authorization: "Bearer test-admin-token" } }, cached);
+    expect(deleted.status).toBe(200);
+    expect((await call(ep.path, {}, cached)).status).toBe(404);
+  });
+
   it("answers 400 naming the field for a bad id, route or episode", async () => {
     const bad = await call("/api/v1/resource/media_list/line1/not-a-uuid/1");
     expect(bad.status).toBe(400);
