@@ -10,6 +10,8 @@
 //
 // A full run writes BENCHMARKS.md and bench/results.json; --quick, --only or --state write them under
 // bench/out/ instead, so a partial or scaled-down run never replaces the figures of a full one.
+//   npm run bench -- --only hot --merge    a full-scale run of some sections replaces just those sections
+//                                          of bench/results.json (each section says which run it is from)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     "clip-seconds": { type: "string" },
     state: { type: "string" },
     render: { type: "string" },
+    merge: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -86,7 +89,11 @@ const settings = {
   transcodeRuns: quick ? 1 : 2,
   playbackContentSeconds: quick ? 120 : 600,
 };
-const partial = quick || values.only !== undefined || values.state !== undefined;
+if (values.merge && (quick || values.only === undefined)) {
+  console.error("--merge: only with --only (some sections) at full scale (no --quick)");
+  process.exit(2);
+}
+const partial = !values.merge && (quick || values.only !== undefined || values.state !== undefined);
 const outMd = partial ? path.join(ROOT, "bench/out/BENCHMARKS.md") : path.join(ROOT, "BENCHMARKS.md");
 const outJson = partial ? path.join(ROOT, "bench/out/results.json") : path.join(ROOT, "bench/results.json");
 
@@ -207,8 +214,19 @@ await section("memory", () =>
 results.totalSeconds = (Date.now() - started) / 1000;
 // bench/out/ exists only once a child bench wrote into it: not when --only leaves them all out.
 mkdirSync(path.dirname(outJson), { recursive: true });
-writeFileSync(outJson, `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(outMd, renderMarkdown(results));
+let written = results;
+if (values.merge) {
+  // The committed run, with this run's sections in place of its own: each section keeps its provenance.
+  const base = JSON.parse(readFileSync(outJson, "utf8")) as BenchResults;
+  const from = { command: results.command, date: results.machine.date };
+  written = {
+    ...base,
+    sections: { ...base.sections, ...results.sections },
+    mergedSections: { ...base.mergedSections, ...Object.fromEntries(Object.keys(results.sections).map((k) => [k, from])) },
+  };
+}
+writeFileSync(outJson, `${JSON.stringify(written, null, 2)}\n`);
+writeFileSync(outMd, renderMarkdown(written));
 const failed = Object.entries(results.sections).filter(([, s]) => s && "error" in s);
 log(`\nwrote ${path.relative(ROOT, outMd)} and ${path.relative(ROOT, outJson)} in ${(results.totalSeconds / 60).toFixed(1)} min`);
 if (failed.length) {

@@ -16,6 +16,8 @@ export interface BenchResults {
   settings: Record<string, number>;
   sections: Partial<Record<"stitch" | "transcode" | "catalog" | "playback" | "hot" | "memory", Section>>;
   totalSeconds: number;
+  /** Sections replaced by a later full-scale run of some sections (`--merge`): that run's command and date. */
+  mergedSections?: Record<string, { command: string; date: string }>;
 }
 
 // The JSON the child benches write (bench/stitch.ts, bench/transcode.ts), as far as it is shown here.
@@ -362,6 +364,7 @@ export function renderMarkdown(r: BenchResults): string {
       ["date", m.date],
       ["duration", `${f1(r.totalSeconds / 60)} min (${Object.entries(r.sections).map(([k, v]) => `${k} ${f0(v!.seconds)} s`).join(", ")})`],
       ["settings", Object.entries(r.settings).map(([k, v]) => `${k} ${v}`).join(", ")],
+      ...Object.entries(r.mergedSections ?? {}).map(([name, m]) => [`section ${name}`, `from a later run: \`${m.command}\` on ${m.date}`]),
     ]),
     "",
     stitchSection(r.sections.stitch),
