@@ -26,6 +26,7 @@ import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom, mediaQuery, refusal } from "./medi
 import { PlaylistStore, StoredPlaylistError } from "./playlist-store";
 import { adsByIdQuery, countImpression, episodeQuery, randomFilmAdsQuery, utcDay, validRenditions } from "./queries";
 import { serveObject } from "./r2-object";
+import { legacyMediaFromPath } from "./legacy-media";
 
 const MPEGURL = "application/vnd.apple.mpegurl";
 const Reason = z.object({ reason: z.string() });
@@ -100,7 +101,7 @@ playback.openapi(
     const now = Math.floor(Date.now() / 1000);
     const query = secret ? `?plan=${await signPlan(secret, { scope: `${id}/${route}/${episode}`, breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS) })}` : "";
     const usedAds = ads.filter((a) => plan.some(([adId]) => adId === a.id));
-    const base = `${apiBase(c.env.PUBLIC_BASE_URL)}/media_list/${route}/${id}/${encodeURIComponent(episode)}/v/`;
+    const base = `${apiBase(c.env.PUBLIC_BASE_URL)}/media_list/${encodeURIComponent(route)}/${id}/${encodeURIComponent(episode)}/v/`;
     const text = serializeMaster({
       independentSegments: false,
       variants: renditions.map((r) => ({
@@ -311,6 +312,8 @@ playback.openapi(
   }),
   async (c) => {
     const path = new URL(c.req.url).pathname;
+    const legacy = await legacyMediaFromPath(c, path.slice(path.indexOf("/media/") + "/media/".length));
+    if (legacy) return legacy;
     const checked = mediaKeyFromPath(path.slice(path.indexOf("/media/") + "/media/".length));
     if (!checked.ok) return c.json({ reason: checked.reason }, 400);
     const key = checked.key;
