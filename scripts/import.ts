@@ -39,11 +39,11 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     process.stderr.write(`import: ${(e as Error).message}\n`);
     return 2;
   }
-  const tally = new Tally();
+  const tally = new Tally(opts.dryRun);
   const data = await readExportDir(opts.dir, tally);
   process.stderr.write(`read ${data.films.length} films, ${data.routes.length} route documents, ${data.days.length} day documents, ${data.ads.length} ads\n`);
   await importAll(opts, data, tally);
-  process.stderr.write(tally.summary(opts.dryRun));
+  process.stderr.write(tally.summary());
   return tally.failed > 0 ? 1 : 0;
 }
 

@@ -7,21 +7,24 @@ export class Tally {
   readonly counts = new Map<string, Record<Outcome, number>>();
   readonly failures: string[] = [];
 
+  /** A dry run writes nothing: what would be imported is only "valid". */
+  constructor(private readonly dryRun = false) {}
+
   record(kind: string, outcome: Outcome, what: string, reason?: string) {
     const c = this.counts.get(kind) ?? { imported: 0, skipped: 0, failed: 0 };
     c[outcome]++;
     this.counts.set(kind, c);
     if (outcome === "failed") this.failures.push(`${what}: ${reason ?? "failed"}`);
-    process.stdout.write(`${outcome} ${what}${reason ? `: ${reason}` : ""}\n`);
+    process.stdout.write(`${outcome === "imported" && this.dryRun ? "valid" : outcome} ${what}${reason ? `: ${reason}` : ""}\n`);
   }
 
   get failed(): number {
     return this.failures.length;
   }
 
-  summary(dryRun: boolean): string {
-    const lines = [dryRun ? "summary (dry run: nothing written)" : "summary"];
-    for (const [kind, c] of this.counts) lines.push(`  ${kind.padEnd(9)} ${dryRun ? "valid" : "imported"} ${c.imported}, skipped ${c.skipped}, failed ${c.failed}`);
+  summary(): string {
+    const lines = [this.dryRun ? "summary (dry run: nothing written)" : "summary"];
+    for (const [kind, c] of this.counts) lines.push(`  ${kind.padEnd(9)} ${this.dryRun ? "valid" : "imported"} ${c.imported}, skipped ${c.skipped}, failed ${c.failed}`);
     if (this.failures.length) lines.push("failures:", ...this.failures.map((f) => `  - ${f}`));
     return `${lines.join("\n")}\n`;
   }
