@@ -16,7 +16,9 @@ const displayName = (max: number) =>
     .string()
     .min(1)
     .max(max)
-    .regex(/^[^\u0000-\u001f\u007f/\\]+$/u, "no control characters, '/' or '\\'")
+    // Invisible (format), unassigned and private-use characters and lone surrogates are refused, and so is
+    // '%': a request's undecodable percent-encoding reaches here as raw '%xx' text.
+    .regex(/^[^\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}/\\%]+$/u, "no control or invisible characters, '/', '\\' or '%'")
     .refine((s) => s !== "." && s !== "..", "must not be '.' or '..'")
     .refine((s) => s.trim() === s, "must not start or end with spaces");
 /** A source/line name such as "line1" (the old system's MinIO bucket). */
