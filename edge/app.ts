@@ -14,6 +14,7 @@ import { limitSmallBodies } from "./lib/body-limit";
 import { site } from "./site";
 import { playback } from "./playback";
 import { adminAds } from "./playback/admin-ads";
+import { lenientCatalogQuery } from "./compat/lenient-query";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -33,6 +34,7 @@ app.route("/", health);
 app.route("/", upload);
 app.route("/", admin);
 app.route("/", internal);
+app.use("/api/v1/affair/*", lenientCatalogQuery);
 app.route("/api/v1/affair", catalog);
 app.route("/api/v1/resource", playback);
 app.route("/", adminAds);
