@@ -15,6 +15,7 @@ import { site } from "./site";
 import { playback } from "./playback";
 import { adminAds } from "./playback/admin-ads";
 import { lenientCatalogQuery } from "./compat/lenient-query";
+import { adPlaylists } from "./playback/ad-playlists";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -37,6 +38,7 @@ app.route("/", internal);
 app.use("/api/v1/affair/*", lenientCatalogQuery);
 app.route("/api/v1/affair", catalog);
 app.route("/api/v1/resource", playback);
+app.route("/api/v1/resource", adPlaylists);
 app.route("/", adminAds);
 app.route("/", site);
 
