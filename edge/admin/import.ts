@@ -187,7 +187,7 @@ export const adminImport = resourceApp()
         200: ok(
           z.object({
             film: z.object({ fingerprint: z.string().nullable(), posterKey: z.string().nullable() }).nullable(),
-            episodes: z.array(z.object({ route: z.string(), episode: z.string(), status: z.string(), hlsPrefix: z.string().nullable() })),
+            episodes: z.array(z.object({ route: z.string(), episode: z.string(), status: z.string(), hlsPrefix: z.string().nullable(), jobId: z.string().nullable() })),
           }),
           "state",
         ),
@@ -199,15 +199,16 @@ export const adminImport = resourceApp()
       const [film, fp, eps] = await c.env.DB.batch([
         c.env.DB.prepare("SELECT poster_key FROM films WHERE id = ?").bind(id),
         c.env.DB.prepare("SELECT value FROM meta WHERE key = ?").bind(FINGERPRINT(id)),
-        c.env.DB.prepare("SELECT route, episode, status, hls_prefix FROM episodes WHERE film_id = ?").bind(id),
+        c.env.DB.prepare("SELECT route, episode, status, hls_prefix, job_id FROM episodes WHERE film_id = ?").bind(id),
       ]);
       const f = film!.results[0] as { poster_key: string | null } | undefined;
       const print = (fp!.results[0] as { value: string } | undefined)?.value ?? null;
-      const episodes = (eps!.results as Array<{ route: string; episode: string; status: string; hls_prefix: string | null }>).map((e) => ({
+      const episodes = (eps!.results as Array<{ route: string; episode: string; status: string; hls_prefix: string | null; job_id: string | null }>).map((e) => ({
         route: e.route,
         episode: e.episode,
         status: e.status,
         hlsPrefix: e.hls_prefix,
+        jobId: e.job_id,
       }));
       return c.json({ film: f ? { fingerprint: print, posterKey: f.poster_key } : null, episodes }, 200);
     },

@@ -24,7 +24,7 @@ export interface Options {
   retranscode: boolean;
 }
 
-type FilmState = { film: { fingerprint: string | null; posterKey: string | null } | null; episodes: Array<{ route: string; episode: string; status: string; hlsPrefix: string | null }> };
+type FilmState = { film: { fingerprint: string | null; posterKey: string | null } | null; episodes: Array<{ route: string; episode: string; status: string; hlsPrefix: string | null; jobId: string | null }> };
 
 const why = (e: unknown) => (e instanceof EdgeRefused ? `edge refused: ${e.reason}` : e instanceof MissingObject || e instanceof BadHls ? e.message : String((e as Error).message ?? e));
 
@@ -126,7 +126,11 @@ async function importEpisode(
  */
 async function retranscode(opts: Options, client: EdgeClient, e: { id: string; route: string; episode: string }, hls: OldHls, state: FilmState["episodes"][number] | undefined): Promise<"imported" | "skipped"> {
   if (opts.dryRun) return "imported";
-  if (state && state.status !== "failed" && !state.hlsPrefix?.includes("/hls/import-")) return "skipped";
+  // A transcode already queued, running or done for this episode is not asked for again; a failed one is.
+  if (state?.jobId) {
+    const job = await client.request<{ status: string }>("GET", `/api/v1/admin/jobs/${state.jobId}`).catch(() => null);
+    if (job && job.status !== "failed" && job.status !== "superseded") return "skipped";
+  }
   const dir = await mkdtemp(path.join(tmpdir(), "import-source-"));
   try {
     const source = path.join(dir, "source.ts");

@@ -45,7 +45,8 @@ let args: string[];
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), "old-export-"));
-  [edge, fixture] = await Promise.all([startEdge(), buildOldExport(work)]);
+  // No transcoder answers here: --retranscode only has to get its jobs queued.
+  [edge, fixture] = await Promise.all([startEdge({ vars: { TRANSCODER_URL: "http://127.0.0.1:9" } }), buildOldExport(work)]);
   args = ["--from", work, "--edge", edge.url, "--token", TEST_ADMIN_TOKEN];
 }, 180_000);
 
@@ -237,5 +238,19 @@ describe("npm run import", () => {
     expectOnlyKnownFailures(again);
     expect(again.lines.filter((l) => l.startsWith("imported"))).toEqual([]);
     expect(snapshot()).toEqual(before);
+  });
+
+  test("--retranscode queues the real ladder from the old segments once, and the imported version plays meanwhile", async () => {
+    const run = await runImport([...args, "--retranscode"]);
+    expect(run.lines.filter((l) => l.startsWith("imported episode")), run.stderr).toHaveLength(3);
+    const res = await fetch(`${edge.url}/api/v1/admin/jobs?limit=100`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    const jobs = ((await res.json()) as { jobs: Array<{ kind: string; target: { filmId?: string; route?: string; episode?: string } }> }).jobs;
+    const targets = jobs.filter((j) => j.kind === "episode").map((j) => `${j.target.route}/${j.target.episode}`);
+    expect(targets.sort()).toEqual(["line.2/正片", "line1/2", "line1/第1集"].sort());
+    expect((await fetch(`${edge.url}/api/v1/resource/media_list/line1/${OLD.star}/2`)).status).toBe(200);
+
+    const again = await runImport([...args, "--retranscode"]);
+    expect(again.lines.filter((l) => l.startsWith("imported"))).toEqual([]);
+    expect(again.lines.filter((l) => l.startsWith("skipped episode"))).toHaveLength(3);
   });
 });
