@@ -15,6 +15,7 @@ import { BadHls, MissingObject, type OldHls, objectPath, probeRendition, readOld
 import { Bar, type Tally } from "./progress";
 
 const run = promisify(execFile);
+const SEGMENT_UPLOADS = 4;
 
 export interface Options {
   dir: string;
@@ -98,7 +99,14 @@ export async function importAll(opts: Options, data: Export, tally: Tally): Prom
 async function uploadHls(client: EdgeClient, base: string, hls: OldHls): Promise<void> {
   const { files } = await client.request<{ files: Array<{ name: string; size: number }> }>("GET", `${base}/hls/${hls.version}`);
   const have = new Map(files.map((f) => [f.name, f.size]));
-  for (const s of hls.segments) if (have.get(s.name) !== s.size) await client.putFile(`${base}/hls/${hls.version}/${s.name}`, s.file);
+  const todo = hls.segments.filter((s) => have.get(s.name) !== s.size);
+  // A few at a time: an episode is hundreds of small requests, and the edge handles them independently.
+  const next = () => todo.shift();
+  await Promise.all(
+    Array.from({ length: SEGMENT_UPLOADS }, async () => {
+      for (let s = next(); s; s = next()) await client.putFile(`${base}/hls/${hls.version}/${s.name}`, s.file);
+    }),
+  );
   const bytes = new TextEncoder().encode(hls.playlist);
   if (have.get("index.m3u8") !== bytes.length) await client.request("PUT", `${base}/hls/${hls.version}/index.m3u8`, { bytes });
 }
