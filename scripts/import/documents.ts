@@ -3,7 +3,7 @@
 // for ads, whose only id-free creation time it is.
 import { z } from "zod";
 import { AdType, MediaCategory, MediaLocation, MediaType } from "../../schema/enums";
-import { EpisodeName, RouteName } from "../../schema/ids";
+import { RouteName } from "../../schema/ids";
 
 /** api_upload made version-1 UUIDs; any UUID the new API accepts will do. */
 const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "a UUID").transform((s) => s.toLowerCase());
@@ -43,7 +43,8 @@ export function isPhantomFilm(doc: unknown): boolean {
 export const OldFilmRoute = z.object({
   id: Uuid,
   route: RouteName,
-  episodes: z.array(EpisodeName).nullable().optional().transform((v) => v ?? []),
+  // Names are checked one by one when the episodes are imported: one odd name must not lose its siblings.
+  episodes: z.array(z.string()).nullable().optional().transform((v) => v ?? []),
 });
 export type OldFilmRoute = z.infer<typeof OldFilmRoute>;
 

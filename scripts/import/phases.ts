@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { sniffImage } from "../../edge/lib/sniff";
+import { EpisodeName } from "../../schema/ids";
 import type { Export } from "./collections";
 import { EdgeClient, EdgeRefused, episodePath } from "./edge-client";
 import { adFile, filmBody, routesByFilm, viewsByFilm } from "./mapping";
@@ -67,6 +68,8 @@ export async function importAll(opts: Options, data: Export, tally: Tally): Prom
     const what = `episode ${e.id} ${e.route}/${e.episode}`;
     try {
       if (!imported.has(e.id)) throw new BadHls("its film was not imported");
+      const name = EpisodeName.safeParse(e.episode);
+      if (!name.success) throw new BadHls(`episode name: ${name.error.issues[0]?.message ?? "invalid"}`);
       const film = data.films.find((f) => f.id === e.id)!;
       const hls = await readOldHls(minio, e.route, `${e.id}-${e.episode}`);
       const state = states.get(e.id)?.episodes.find((x) => x.route === e.route && x.episode === e.episode);

@@ -87,9 +87,10 @@ describe("old documents", () => {
     ]);
   });
 
-  test("route names that cannot be names are refused", () => {
+  test("route names that cannot be names are refused with their document", () => {
     expect(OldFilmRoute.safeParse({ id: ID, route: "../etc", episodes: [] }).success).toBe(false);
-    expect(OldFilmRoute.safeParse({ id: ID, route: "line1", episodes: ["a/b"] }).success).toBe(false);
+    // An odd episode name fails alone, when its episode is imported, not with the whole document.
+    expect(OldFilmRoute.safeParse({ id: ID, route: "line1", episodes: ["a/b", "1"] }).success).toBe(true);
   });
 
   test("ad files name the ad and say what it is", () => {

@@ -134,7 +134,8 @@ export async function buildOldExport(dir: string, now = Date.now()): Promise<Old
     { _id: { $oid: oid(t, 12) }, route: "line1", id: OLD.star, episodes: ["2"] },
     { _id: { $oid: oid(t, 13) }, id: OLD.classic, route: "line.2", episodes: ["正片"] },
     { _id: { $oid: oid(t, 14) }, id: OLD.classic, route: "line3", episodes: [] },
-    { _id: { $oid: oid(t, 15) }, id: OLD.lost, route: "line1", episodes: ["1"] },
+    // "1" has no playlist in MinIO; "a/b" cannot be a name (a slash): both fail alone.
+    { _id: { $oid: oid(t, 15) }, id: OLD.lost, route: "line1", episodes: ["1", "a/b"] },
   ];
   writeFileSync(path.join(mongo, "FilmRoute.json"), `${routes.map((r) => JSON.stringify(r)).join("\n")}\n`);
 
