@@ -353,11 +353,13 @@ export const adminImport = resourceApp()
       const prefix = keys.episodeOutputPrefix(id, route, episode, body.version);
       const [film, current] = await db.batch([
         db.prepare("SELECT 1 AS x FROM films WHERE id = ?").bind(id),
-        db.prepare("SELECT status, hls_prefix FROM episodes WHERE film_id = ? AND route = ? AND episode = ?").bind(id, route, episode),
+        db.prepare("SELECT status, hls_prefix, job_id FROM episodes WHERE film_id = ? AND route = ? AND episode = ?").bind(id, route, episode),
       ]);
       if (film!.results.length === 0) return c.json({ reason: `film ${id} not found (import the film first)` }, 404);
-      const was = current!.results[0] as { status: string; hls_prefix: string | null } | undefined;
+      const was = current!.results[0] as { status: string; hls_prefix: string | null; job_id: string | null } | undefined;
       if (was?.status === "ready" && was.hls_prefix === prefix) return c.json({ changed: false }, 200);
+      // An upload or --retranscode gave the episode to the transcoder: its ladder wins over the old HLS.
+      if (was?.job_id) return c.json({ reason: `episode ${route}/${episode} has a transcode (job ${was.job_id}); the import does not replace it` }, 409);
       const done = await finishHls(c.env.MEDIA, prefix, body.rendition);
       if ("reason" in done) return c.json({ reason: done.reason }, 409);
       await db

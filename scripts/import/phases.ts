@@ -125,6 +125,8 @@ async function importEpisode(
   const rendition = await probeRendition(hls);
   if (opts.dryRun) return "imported";
   if (state?.status === "ready" && state.hlsPrefix?.endsWith(`/hls/${hls.version}/`)) return "skipped";
+  // Transcoded (or being transcoded) since an upload or --retranscode: that version stays.
+  if (state?.jobId) return "skipped";
   const base = episodePath(e.id, e.route, e.episode);
   await uploadHls(client, base, hls);
   const r = await client.request<{ changed: boolean }>("PUT", base, { json: { version: hls.version, rendition, ...times } });

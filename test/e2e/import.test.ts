@@ -254,5 +254,8 @@ describe("npm run import", () => {
     const again = await runImport([...args, "--retranscode"]);
     expect(again.lines.filter((l) => l.startsWith("imported"))).toEqual([]);
     expect(again.lines.filter((l) => l.startsWith("skipped episode"))).toHaveLength(3);
+    // A plain run afterwards does not put the old HLS back over the transcodes.
+    const plain = await runImport(args);
+    expect(plain.lines.filter((l) => l.startsWith("imported"))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // The admin import routes (edge/admin/import.ts) and the old media URLs (edge/playback/legacy-media.ts)
 // inside workerd with D1 and R2: idempotent upserts, counters from the history, the search index, HLS
 // checked before it is made ready, and refusals that change nothing.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keySegment } from "../../schema/keys";
 import { call as callWith } from "./playback-fixtures";
@@ -131,6 +132,13 @@ describe("posters and episodes", () => {
     await put(`${ep}/hls/${VERSION}/seg_00001.ts`, TS);
     expect(await (await adminJson(ep, { version: VERSION, rendition: RENDITION, createdAt: 1, updatedAt: 2 }, "PUT")).json()).toEqual({ changed: true });
     expect(await (await adminJson(ep, { version: VERSION, rendition: RENDITION, createdAt: 1, updatedAt: 2 }, "PUT")).json()).toEqual({ changed: false });
+    // Once an upload gave the episode to the transcoder, the import no longer replaces it.
+    await env.DB.prepare("UPDATE episodes SET job_id = ? WHERE film_id = ?").bind(crypto.randomUUID(), id).run();
+    const other = "import-fedcba9876543210";
+    await put(`${ep}/hls/${other}/index.m3u8`, playlist(["seg_00000.ts"]));
+    await put(`${ep}/hls/${other}/seg_00000.ts`, TS);
+    expect(await reasonOf(await adminJson(ep, { version: other, rendition: RENDITION, createdAt: 1, updatedAt: 2 }, "PUT"), 409)).toContain("transcode");
+    await env.DB.prepare("UPDATE episodes SET job_id = NULL WHERE film_id = ?").bind(id).run();
 
     // Keys hold the names encoded, never raw.
     const prefix = `films/${id}/episodes/line.1/${keySegment("第1集")}/hls/${VERSION}/`;
