@@ -209,3 +209,12 @@ describe("ads", () => {
     expect(await (await adminJson(base, body, "PUT")).json()).toEqual({ changed: false });
   });
 });
+
+describe("documentation", () => {
+  it("lists the import routes in the OpenAPI document", async () => {
+    const doc = (await (await call("/api/v1/openapi.json")).json()) as { paths: Record<string, unknown> };
+    for (const p of ["/api/v1/admin/import/films/{id}", "/api/v1/admin/import/films/{id}/episodes/{route}/{episode}", "/api/v1/admin/import/ads/{id}", "/api/v1/resource/ad_list/{id}/master.m3u8"]) {
+      expect(Object.keys(doc.paths), p).toContain(p);
+    }
+  });
+});
