@@ -24,7 +24,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     },
   });
   if (!values.from) throw new Error(`--from is required\n${USAGE}`);
-  const dir = path.resolve(values.from);
+  // npm runs scripts from the package root; INIT_CWD is where the user typed the command.
+  const dir = path.resolve(env.INIT_CWD ?? process.cwd(), values.from);
   if (!existsSync(dir) || !statSync(dir).isDirectory() || !existsSync(path.join(dir, "mongo"))) throw new Error(`--from: ${dir} has no mongo/ folder`);
   const edge = (values.edge ?? env.EDGE_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
   if (!/^https?:\/\/[^/?#]+$/.test(edge)) throw new Error("--edge: an http(s) origin, e.g. https://video.example.com");
