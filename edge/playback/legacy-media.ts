@@ -3,14 +3,16 @@
 // lives now; nothing of the old name is used as a key, only parsed into an id, a route, an episode and a
 // segment number that are looked up in D1.
 //
-// Episode playlists go to the stitched master (viewers never get a playlist without its ads). Segments
-// and FILM ad playlists go to their new object only while MEDIA_SIGNING is off: with signing on, a
-// redirect carrying a fresh token would hand out what signing is there to withhold.
+// Episode playlists go to the stitched master (viewers never get a playlist without its ads), FILM ad
+// playlists to the ad's playlist route when MEDIA_SIGNING is on. Segments go to their new object only
+// while signing is off: with signing on, a redirect carrying a fresh token would hand out what signing
+// is there to withhold.
 
 import type { Context } from "hono";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
 import { mediaUrl } from "../../schema/keys";
 import type { AppEnv } from "../env";
+import { adPlaylistUrl } from "./ad-playlists";
 import { signingOn } from "./media-tokens";
 
 const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
@@ -63,8 +65,9 @@ export async function legacyMedia(c: Context<AppEnv>, bucket: string, object: st
     // An image ad's image is public; a FILM ad's `…-original-file` was its source video, never served.
     if (image) return ad.type === "FILM" ? gone(c, "advertisement") : moved(c, mediaUrl(base, ad.asset_key));
     if (ad.type !== "FILM" || !ad.hls_prefix || !IMPORTED.test(ad.hls_prefix)) return gone(c, "advertisement");
+    // The ad's own playlist route hands out tokened URIs itself, so it serves signing on and off alike.
+    if (playlist) return moved(c, signingOn(c.env) ? adPlaylistUrl(base, id) : mediaUrl(base, ad.asset_key));
     if (signingOn(c.env)) return signedOnly(c);
-    if (playlist) return moved(c, mediaUrl(base, ad.asset_key));
     return moved(c, mediaUrl(base, ad.hls_prefix + importedSegmentName(Number(segment![2]))));
   }
 
