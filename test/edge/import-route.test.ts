@@ -83,6 +83,17 @@ describe("PUT /admin/import/films/{id}", () => {
     expect(((await old.json()) as { search_films: Array<{ id: string }> }).search_films.map((f) => f.id)).not.toContain(id);
   });
 
+  it("takes a history of years and two hundred people in its one batch, people in order", async () => {
+    const id = crypto.randomUUID();
+    const views = Array.from({ length: 3000 }, (_, i) => ({ day: daysAgo(i), views: 1 }));
+    const actors = Array.from({ length: 200 }, (_, i) => `actor ${i}`);
+    expect(await (await adminJson(`${I}/films/${id}`, film({ views, actors, totalViews: 3000 }), "PUT")).json()).toEqual({ changed: true });
+    expect(await count("SELECT count(*) AS n FROM film_views WHERE film_id = ?", id)).toBe(3000);
+    expect(await rows("SELECT week_views, today_views FROM films WHERE id = ?", id)).toEqual([{ week_views: 7, today_views: 1 }]);
+    const [row] = await rows<{ actors: string }>("SELECT actors FROM films WHERE id = ?", id);
+    expect(JSON.parse(row!.actors)).toEqual(actors);
+  });
+
   it.each([
     ["an unknown type", { type: "CARTOON" }, "type"],
     ["an empty title", { title: " " }, "title"],
