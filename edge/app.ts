@@ -16,6 +16,8 @@ import { playback } from "./playback";
 import { refuse } from "./lib/responses";
 import { bumpCatalogAfterWrites, cachedAnswers, isAnswerRender } from "./lib/answer-cache";
 import { queueViews } from "./views";
+import { lenientCatalogQuery } from "./compat/lenient-query";
+import { adPlaylists } from "./playback/ad-playlists";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -38,6 +40,10 @@ app.use("/api/v1/upload/*", bumpCatalogAfterWrites());
 app.use("/api/v1/admin/*", bumpCatalogAfterWrites((req) => !PART_UPLOAD.test(new URL(req.url).pathname)));
 app.use("/api/v1/internal/jobs/:id/complete", bumpCatalogAfterWrites());
 
+// The old clients' habits (empty parameters, large limits) are normalised first, so the cache keys
+// and the routes see one form of each request.
+app.use("/api/v1/affair/*", lenientCatalogQuery);
+
 // A view is queued for every answer of the detail route, cached or not; then the catalog's answers
 // come from the cache when fresh (a miss renders through the whole app again).
 app.use("/api/v1/affair/film_information/:id", queueViews(isAnswerRender));
@@ -55,6 +61,7 @@ app.route("/", admin);
 app.route("/", internal);
 app.route("/api/v1/affair", catalog);
 app.route("/api/v1/resource", playback);
+app.route("/api/v1/resource", adPlaylists);
 app.route("/", site);
 
 app.doc31(OPENAPI_PATH, OPENAPI_INFO);

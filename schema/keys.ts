@@ -7,7 +7,17 @@
 
 export const filmPrefix = (filmId: string) => `films/${filmId}/`;
 export const posterKey = (filmId: string, version: string, ext: string) => `films/${filmId}/poster/${version}.${ext}`;
-export const episodePrefix = (filmId: string, route: string, episode: string) => `films/${filmId}/episodes/${route}/${episode}/`;
+/**
+ * Route and episode names may be any text (schema/ids.ts); a key holds them as they are only when they are
+ * plain ASCII names, else as `~` + base64url of their UTF-8, which no plain name starts with (no collision).
+ */
+export function keySegment(name: string): string {
+  if (/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/.test(name) && !name.includes("..")) return name;
+  let bin = "";
+  for (const b of new TextEncoder().encode(name)) bin += String.fromCharCode(b);
+  return `~${btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
+}
+export const episodePrefix = (filmId: string, route: string, episode: string) => `films/${filmId}/episodes/${keySegment(route)}/${keySegment(episode)}/`;
 export const episodeSourceKey = (filmId: string, route: string, episode: string, jobId: string) =>
   `${episodePrefix(filmId, route, episode)}source/${jobId}`;
 export const episodeOutputPrefix = (filmId: string, route: string, episode: string, jobId: string) =>

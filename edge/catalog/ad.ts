@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { mediaUrl } from "../../schema/keys";
 import { cachedValue, scopeOf } from "../lib/answer-cache";
 import { resourceApp } from "../lib/openapi";
+import { adPlaylistUrl } from "../playback/ad-playlists";
 import { CostedReads } from "./d1-cost";
 import { AdAnswer, AdTypeParam, badRequest, json } from "./schemas";
 import { config } from "../config";
@@ -25,8 +26,8 @@ export const ad = resourceApp().openapi(
     // The candidates are cached like any catalog answer; the pick is random on each call, and an ad
     // that expired since the candidates were read is left out here.
     const { value: candidates, state } = await cachedValue(scopeOf(c), `ads:${type}`, () =>
-      reads.all<{ asset_key: string; expires_at: number }>(
-        "SELECT asset_key, expires_at FROM ads WHERE type = ? AND status = 'ready' AND expires_at > ? AND asset_key IS NOT NULL LIMIT ?",
+      reads.all<{ id: string; asset_key: string; expires_at: number }>(
+        "SELECT id, asset_key, expires_at FROM ads WHERE type = ? AND status = 'ready' AND expires_at > ? AND asset_key IS NOT NULL LIMIT ?",
         [type, Date.now(), MAX_CANDIDATES],
       ),
     );
@@ -36,6 +37,9 @@ export const ad = resourceApp().openapi(
     if (live.length === 0) return refuse(c, 404, `no ready, unexpired ${type} ad`, headers);
     const pick = live[Math.floor(Math.random() * live.length)]!;
     // A different ad on each call: caches must not keep one.
-    return c.json({ URL: mediaUrl(config(c.env).publicBaseUrl, pick.asset_key) }, 200, headers);
+    // With signing on, the stored master's relative variant URIs cannot carry a token: a playlist route can.
+    const { publicBaseUrl, mediaSigning } = config(c.env);
+    const url = type === "FILM" && mediaSigning ? adPlaylistUrl(publicBaseUrl, pick.id) : mediaUrl(publicBaseUrl, pick.asset_key);
+    return c.json({ URL: url }, 200, headers);
   },
 );

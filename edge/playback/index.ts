@@ -16,6 +16,7 @@ import { refusal } from "./media-tokens";
 import { episodeQuery } from "./queries";
 import { serveObject } from "./r2-object";
 import { stitchedVariant } from "./variant";
+import { legacyMediaFromPath } from "./legacy-media";
 
 const MPEGURL = "application/vnd.apple.mpegurl";
 const playlistResponse = (description: string) => ({ description, content: { [MPEGURL]: { schema: z.string() } } });
@@ -164,6 +165,9 @@ playback.openapi(
   async (c) => {
     const path = new URL(c.req.url).pathname;
     const rawPath = path.slice(path.indexOf("/media/") + "/media/".length);
+    // The old system's bucket/object URLs of imported objects (docs/migration.md).
+    const legacy = await legacyMediaFromPath(c, rawPath);
+    if (legacy) return legacy;
     const r = await serveMedia(c.env, c.var.db, (p) => c.executionCtx.waitUntil(p), c.req.raw, rawPath, c.req.valid("query").token);
     return r.ok ? r.response : refuse(c, r.status, r.reason);
   },

@@ -33,7 +33,7 @@ export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeR
   const now = Math.floor(Date.now() / 1000);
   const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS) })}` : "";
   const usedAds = ads.filter((a) => plan.some(([adId]) => adId === a.id));
-  const base = `${publicBaseUrl}/api/v1/resource/media_list/${ref.route}/${ref.id}/${encodeURIComponent(ref.episode)}/v/`;
+  const base = `${publicBaseUrl}/api/v1/resource/media_list/${encodeURIComponent(ref.route)}/${ref.id}/${encodeURIComponent(ref.episode)}/v/`;
   const text = serializeMaster({
     independentSegments: false,
     variants: ep.renditions.map((r) => ({

@@ -26,9 +26,9 @@ describe("GET /media_list/{route}/{id}/{episode}", () => {
     const bad = await call("/api/v1/resource/media_list/line1/not-a-uuid/1");
     expect(bad.status).toBe(400);
     expect((await bad.json<{ reason: string }>()).reason).toMatch(/^param\.id:/);
-    const badRoute = await call(`/api/v1/resource/media_list/${"x".repeat(40)}/${crypto.randomUUID()}/1`);
+    const badRoute = await call(`/api/v1/resource/media_list/${"x".repeat(64)}/${crypto.randomUUID()}/1`);
     expect((await badRoute.json<{ reason: string }>()).reason).toMatch(/^param\.route:/);
-    const badEp = await call(`/api/v1/resource/media_list/line1/${crypto.randomUUID()}/.hidden`);
+    const badEp = await call(`/api/v1/resource/media_list/line1/${crypto.randomUUID()}/%20hidden`);
     expect(badEp.status).toBe(400);
   });
 

@@ -129,9 +129,9 @@ describe("POST /api/v1/upload/media/resource/{route}/{id}/{episode} (episode sou
     const sent = queue.received.length;
     expect(await reasonOf(await postForm(`/api/v1/upload/media/resource/line1/${id}/1`, form({}, { bytes: files.png(), name: "x.mp4", type: "video/mp4" })), 415)).toMatch(/video/);
     expect(await reasonOf(await postForm(`/api/v1/upload/media/resource/line1/${id}/1`, form({}, { bytes: files.text(), type: "video/mp4" })), 415)).toMatch(/file/);
-    expect(await reasonOf(await postForm(`/api/v1/upload/media/resource/bad%20route/${id}/1`, form({}, { bytes: files.mp4() })), 400)).toMatch(/route/);
+    expect(await reasonOf(await postForm(`/api/v1/upload/media/resource/bad%09route/${id}/1`, form({}, { bytes: files.mp4() })), 400)).toMatch(/route/);
     expect(await reasonOf(await postForm(`/api/v1/upload/media/resource/line1/${id}/..%2F..%2Fx`, form({}, { bytes: files.mp4() })), 400)).toMatch(/episode/);
-    expect(await reasonOf(await postForm(`/api/v1/upload/media/resource/line1/${id}/.hidden`, form({}, { bytes: files.mp4() })), 400)).toMatch(/episode/);
+    expect(await reasonOf(await postForm(`/api/v1/upload/media/resource/line1/${id}/%20hidden`, form({}, { bytes: files.mp4() })), 400)).toMatch(/episode/);
     expect(await reasonOf(await postForm(`/api/v1/upload/media/resource/line1/${id}/1?state=${"x".repeat(201)}`, form({}, { bytes: files.mp4() })), 400)).toMatch(/state/);
     await reasonOf(await postForm(`/api/v1/upload/media/resource/line1/${crypto.randomUUID()}/1`, form({}, { bytes: files.mp4() })), 404);
 

@@ -202,14 +202,15 @@ function catalogCases() {
 
   const paged = [`${A}`, `${A}/filter/MOVIE`, `${A}/popular/type/HOME`, `${A}/popular/category/ALL_CATEGORY`, `${A}/ranked/MOVIE_DRAMA`];
   for (const [label, v] of BAD_NUMBERS) {
+    // An empty parameter is an absent one for the catalog (edge/compat/lenient-query.ts).
+    if (label === "empty") continue;
     for (const p of paged) add(`catalog: ${p.slice(A.length) || "/"} with limit=${label} → 400`, 400, () => get(`${p}?limit=${v}`));
     add(`catalog: list with offset=${label} → 400`, 400, () => get(`${A}?offset=${v}`));
     add(`catalog: search with offset=${label} → 400`, 400, () => get(`${A}/search/content?content=star&offset=${v}`));
     add(`catalog: celebrity with limit=${label} → 400`, 400, () => get(`${A}/search/celebrity?content=A&limit=${v}`));
-    if (label !== "empty") add(`catalog: filter with release_year=${label} → 400`, 400, () => get(`${A}/filter/MOVIE?release_year=${v}`));
+    add(`catalog: filter with release_year=${label} → 400`, 400, () => get(`${A}/filter/MOVIE?release_year=${v}`));
   }
   add("catalog: limit=0 → 400", 400, () => get(`${A}?limit=0`));
-  add("catalog: limit=101 (over the cap) → 400", 400, () => get(`${A}?limit=101`));
   add("catalog: offset of 8 digits → 400", 400, () => get(`${A}?offset=10000000`));
   add("catalog: limit given twice → 400", 400, () => get(`${A}?limit=1&limit=2`));
   add("catalog: release_year of 5 digits → 400", 400, () => get(`${A}/filter/MOVIE?release_year=20240`));
@@ -222,8 +223,6 @@ function catalogCases() {
   add("catalog: film routes of an unknown id → 404", 404, (fx) => get(`${A}/film_information/routes/${fx.unknownId}`));
   add("catalog: film_information with an empty id → 404 (no such route)", 404, () => get(`${A}/film_information/`));
 
-  add("catalog: search without content → 400", 400, () => get(`${A}/search/content`));
-  add("catalog: celebrity without content → 400", 400, () => get(`${A}/search/celebrity`));
   add("catalog: search content of 1001 characters → 400", 400, () => get(`${A}/search/content?content=${"x".repeat(1001)}`));
   add("catalog: celebrity content of 1001 characters → 400", 400, () => get(`${A}/search/celebrity?content=${"x".repeat(1001)}`));
   add("catalog: search content given twice → 400", 400, () => get(`${A}/search/content?content=a&content=b`));
@@ -240,19 +239,20 @@ function catalogCases() {
 
 function mediaCases() {
   const R = "/api/v1/resource";
+  // Names may be any visible text up to a length (schema/ids.ts): these are what is still refused.
   const BAD_ROUTES: Labeled[] = [
-    ["a space", "line%201"],
-    ["33 characters", "l".repeat(33)],
+    ["a tab", "line%091"],
+    ["64 characters", "l".repeat(64)],
     ["encoded dot-dot", "%2e%2e"],
-    ["an emoji", "%F0%9F%8E%AC"],
+    ["a percent sign", "line%25"],
     ["a NUL byte", "line1%00"],
     ["a lone surrogate", "%ED%A0%80"],
   ];
   const BAD_EPISODES: Labeled[] = [
-    ["a leading dot", ".hidden"],
-    ["dot-dot inside", "a..b"],
+    ["a leading space", "%201"],
+    ["a backslash", "1%5C2"],
     ["an encoded slash", "1%2F2"],
-    ["33 characters", "e".repeat(33)],
+    ["65 characters", "e".repeat(65)],
     ["a zero-width space", "1%E2%80%8B"],
     ["a lone surrogate", "%ED%A0%80"],
   ];
@@ -323,13 +323,14 @@ function mediaCases() {
   add("media: plain ./ and ../ inside a key → 4xx", "4xx", (fx) => get(`${M}/films/./${fx.ready.filmId}/../x.ts`));
   add("media: raw backslashes for slashes → 4xx", "4xx", () => get(`${M}/films\\..\\..\\wrangler.toml`));
   for (const [label, bucket] of [
-    ["an unknown bucket", "etc"],
     ["a bucket in upper case", "FILMS"],
     ["an encoded dot-dot bucket", "%2e%2e"],
     ["a prototype key as bucket", "__proto__"],
   ] as const) {
     add(`media: object in ${label} → 400`, 400, () => get(`${M}/${bucket}/x.ts`));
   }
+  // A name an old MinIO bucket could have had: an old URL (edge/playback/legacy-media.ts) of nothing imported.
+  add("media: object in an unknown bucket named like an old one → 404", 404, () => get(`${M}/etc/x.ts`));
   add("media: object key ending in a slash → 400", 400, (fx) => get(`${M}/films/${fx.ready.filmId}/`));
   add("media: an upload source through the public route → 403", 403, (fx) => get(`${M}/${fx.processing.sourceKey}`));
   add("media: a missing object → 404", 404, (fx) => get(`${M}/films/${fx.unknownId}/episodes/line1/1/hls/x/seg_00000.ts`));
@@ -540,15 +541,15 @@ function uploadCases() {
   });
   for (const [label, v] of BAD_IDS.slice(0, 6)) add(`upload: episode source for film ${label} → 400`, 400, episodeUpload("line1", v, "1"));
   for (const [label, v] of [
-    ["a route with a space", "line%201"],
+    ["a route with a tab", "line%091"],
     ["a route of encoded dot-dot", "%2e%2e"],
-    ["a route of 33 characters", "r".repeat(33)],
+    ["a route of 64 characters", "r".repeat(64)],
   ] as const) {
     add(`upload: episode source with ${label} → 400`, 400, episodeUpload(v, "{film}", "1"));
   }
   for (const [label, v] of [
-    ["an episode with a leading dot", ".1"],
-    ["an episode with dot-dot", "1..2"],
+    ["an episode with a leading space", "%201"],
+    ["an episode of 65 characters", "e".repeat(65)],
     ["an episode with an encoded slash", "1%2F2"],
   ] as const) {
     add(`upload: episode source with ${label} → 400`, 400, episodeUpload("line1", "{film}", v));
