@@ -16,7 +16,7 @@ import { playback } from "./playback";
 import { refuse } from "./lib/responses";
 import { bumpCatalogAfterWrites, cachedAnswers, isAnswerRender } from "./lib/answer-cache";
 import { queueViews } from "./views";
-import { lenientCatalogQuery } from "./compat/lenient-query";
+import { lenientCatalogQuery } from "./catalog/lenient-query";
 import { adPlaylists } from "./playback/ad-playlists";
 
 export const app = new OpenAPIHono<AppEnv>();

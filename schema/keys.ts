@@ -34,6 +34,9 @@ export const adOutputPrefix = (adId: string, jobId: string) => `ads/${adId}/hls/
  */
 export const mediaUrl = (publicBase: string, key: string) => `${publicBase}/api/v1/resource/media/${key}`;
 
+/** A FILM ad's own playlist route (edge/playback/ad-playlists.ts): its variant URIs can carry media tokens. */
+export const adPlaylistUrl = (publicBase: string, adId: string) => `${publicBase}/api/v1/resource/ad_list/${adId}/master.m3u8`;
+
 /** Buckets the public media route serves (the first segment of a key). */
 export const MEDIA_BUCKETS = ["films", "ads"] as const;
 

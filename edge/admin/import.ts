@@ -8,7 +8,7 @@ import { AdType, MediaCategory, MediaLocation, MediaType } from "../../schema/en
 import { AdId, EpisodeName, FilmId, RouteName } from "../../schema/ids";
 import * as keys from "../../schema/keys";
 import { hex } from "../../schema/signing";
-import { reindexFilmStatements } from "../catalog/search-index";
+import { reindexFilmStatements } from "../catalog";
 import type { AppEnv } from "../env";
 import { PlaylistError, parseMediaPlaylist, serializeMaster } from "../hls";
 import { resourceApp } from "../lib/openapi";

@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { mediaUrl } from "../../schema/keys";
+import { adPlaylistUrl, mediaUrl } from "../../schema/keys";
 import { cachedValue, scopeOf } from "../lib/answer-cache";
 import { resourceApp } from "../lib/openapi";
-import { adPlaylistUrl } from "../playback/ad-playlists";
 import { CostedReads } from "./d1-cost";
 import { AdAnswer, AdTypeParam, badRequest, json } from "./schemas";
 import { config } from "../config";

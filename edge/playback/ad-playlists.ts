@@ -18,8 +18,6 @@ const MPEGURL = "application/vnd.apple.mpegurl";
 const playlistResponse = (description: string) => ({ description, content: { [MPEGURL]: { schema: z.string() } } });
 const Params = z.object({ id: AdId.openapi({ param: { name: "id", in: "path" } }) });
 
-/** `{PUBLIC_BASE_URL}/api/v1/resource/ad_list/{id}/master.m3u8` */
-export const adPlaylistUrl = (publicBase: string, id: string) => `${publicBase}/api/v1/resource/ad_list/${id}/master.m3u8`;
 
 async function readyFilmAd(db: D1Database, id: string) {
   const row = await db

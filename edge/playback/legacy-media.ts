@@ -10,10 +10,9 @@
 
 import type { Context } from "hono";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
-import { mediaUrl } from "../../schema/keys";
+import { adPlaylistUrl, mediaUrl } from "../../schema/keys";
 import type { AppEnv } from "../env";
 import { refuse } from "../lib/responses";
-import { adPlaylistUrl } from "./ad-playlists";
 import { config } from "../config";
 
 const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";

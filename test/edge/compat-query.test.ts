@@ -1,4 +1,4 @@
-// The old website's query habits (edge/compat/lenient-query.ts) through the real worker and D1.
+// The old website's query habits (edge/catalog/lenient-query.ts) through the real worker and D1.
 import { beforeAll, describe, expect, it } from "vitest";
 import { get, insertFilm } from "./seed-fixtures";
 

@@ -4,7 +4,7 @@
 //  - a search without `content` (or with an empty one) is an empty result, not an error.
 // Everything else a parameter may hold is still checked by the routes: `limit=abc` stays a 400.
 import { createMiddleware } from "hono/factory";
-import { MAX_LIMIT } from "../catalog/schemas";
+import { MAX_LIMIT } from "./schemas";
 import type { AppEnv } from "../env";
 
 const SEARCH = /^\/api\/v1\/affair\/search\/(?:content|celebrity)\/?$/;
