@@ -103,20 +103,28 @@ export const scopeOf = (c: Context<AppEnv>): CacheScope => ({
 
 /** Runs `produce` once per key at a time, storing the 200s that may be stored, for fresh + stale. */
 function produceOnce(c: CacheScope, key: string, f: Freshness, produce: () => Promise<Stored>): Promise<Stored> {
-  const flight = produce()
-    .then((stored) => {
-      const keepMs = f.freshMs + f.staleMs;
-      const noStore = stored.headers.some(([h, v]) => h === "cache-control" && v.includes("no-store"));
-      if (stored.status === 200 && keepMs > 0 && !noStore) {
-        const headers = new Headers(stored.headers);
-        headers.set(STORED_AT, String(Date.now()));
-        headers.set("cache-control", `public, max-age=${Math.ceil(keepMs / 1000)}`);
-        c.waitUntil(caches.default.put(key, new Response(stored.body, { headers })).catch((e) => console.error("answer cache: put failed", key, e)));
-      }
-      return stored;
-    })
-    .finally(() => inflight.delete(key));
+  // The key stays in flight until its put has landed: a request in between finds the render here
+  // instead of missing the cache and rendering again.
+  let landed: Promise<unknown> = Promise.resolve();
+  const flight = produce().then((stored) => {
+    const keepMs = f.freshMs + f.staleMs;
+    const noStore = stored.headers.some(([h, v]) => h === "cache-control" && v.includes("no-store"));
+    if (stored.status === 200 && keepMs > 0 && !noStore) {
+      const headers = new Headers(stored.headers);
+      headers.set(STORED_AT, String(Date.now()));
+      headers.set("cache-control", `public, max-age=${Math.ceil(keepMs / 1000)}`);
+      landed = caches.default.put(key, new Response(stored.body, { headers })).catch((e) => console.error("answer cache: put failed", key, e));
+    }
+    return stored;
+  });
   inflight.set(key, flight);
+  c.waitUntil(
+    flight
+      .then(() => landed, () => undefined)
+      .finally(() => {
+        if (inflight.get(key) === flight) inflight.delete(key);
+      }),
+  );
   return flight;
 }
 
