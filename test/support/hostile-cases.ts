@@ -346,19 +346,19 @@ function mediaCases() {
     }));
   }
   add("media: a segment with MEDIA_SIGNING on and an expired token → 403", 403, async (fx) => ({
-    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { m: "GET", p: fx.ready.prefix, e: nowSeconds() - 60 })}`),
+    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { u: "viewer-media", m: "GET", p: fx.ready.prefix, e: nowSeconds() - 60 })}`),
     vars: { MEDIA_SIGNING: "on" },
   }));
   add("media: a segment with MEDIA_SIGNING on and another prefix's token → 403", 403, async (fx) => ({
-    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { m: "GET", p: `films/${fx.unknownId}/`, e: inAnHour() })}`),
+    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { u: "viewer-media", m: "GET", p: `films/${fx.unknownId}/`, e: inAnHour() })}`),
     vars: { MEDIA_SIGNING: "on" },
   }));
   add("media: a segment with MEDIA_SIGNING on and a PUT token → 403", 403, async (fx) => ({
-    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { m: "PUT", p: fx.ready.prefix, e: inAnHour() })}`),
+    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { u: "viewer-media", m: "PUT", p: fx.ready.prefix, e: inAnHour() })}`),
     vars: { MEDIA_SIGNING: "on" },
   }));
   add("media: a segment with MEDIA_SIGNING on and a forged token → 403", 403, async (fx) => ({
-    ...get(`${M}/${fx.ready.segmentKey}?token=${forge(await grant(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() }))}`),
+    ...get(`${M}/${fx.ready.segmentKey}?token=${forge(await grant(fx, { u: "viewer-media", m: "GET", p: fx.ready.prefix, e: inAnHour() }))}`),
     vars: { MEDIA_SIGNING: "on" },
   }));
   // Odd but legal conditional and range headers: whatever the answer, never a 5xx.
@@ -709,12 +709,12 @@ function adminCases() {
     body: init.body ?? "x",
   });
   const partGrant = (fx: HostileFixtures, n: number, patch: Partial<Grant> = {}, uploadId = fx.upload.id) =>
-    grant(fx, { m: "PUT", k: `uploads/${uploadId}/parts/${n}`, e: inAnHour(), s: fx.upload.partSize, ...patch } as Grant);
+    grant(fx, { u: "upload-part", m: "PUT", k: `uploads/${uploadId}/parts/${n}`, e: inAnHour(), s: fx.upload.partSize, ...patch } as Grant);
   add("admin: a part without a token → 403", 403, (fx) => part(fx, 1, undefined));
   add("admin: a part with a garbage token → 403", 403, (fx) => part(fx, 1, "garbage"));
   add("admin: a part with a token of 5000 characters → 403", 403, (fx) => part(fx, 1, "t".repeat(5000)));
   add("admin: a part with a forged token → 403", 403, async (fx) => part(fx, 1, forge(await partGrant(fx, 1))));
-  add("admin: a part with a token signed by another secret → 403", 403, async (fx) => part(fx, 1, await grant(fx, { m: "PUT", k: `uploads/${fx.upload.id}/parts/1`, e: inAnHour() }, "other-secret")));
+  add("admin: a part with a token signed by another secret → 403", 403, async (fx) => part(fx, 1, await grant(fx, { u: "upload-part", m: "PUT", k: `uploads/${fx.upload.id}/parts/1`, e: inAnHour() }, "other-secret")));
   add("admin: a part with an expired token → 403", 403, async (fx) => part(fx, 1, await partGrant(fx, 1, { e: nowSeconds() - 60 })));
   add("admin: a part with another part's token → 403", 403, async (fx) => part(fx, 1, await partGrant(fx, 2)));
   add("admin: a part with a GET token → 403", 403, async (fx) => part(fx, 1, await partGrant(fx, 1, { m: "GET" })));
@@ -728,7 +728,7 @@ function adminCases() {
     part(fx, 1, await partGrant(fx, 1), { body: "x", headers: { "content-length": "abc" } }),
   );
   add("admin: a part past the last one, with a valid token → 400", 400, async (fx) => part(fx, 3, await partGrant(fx, 3)));
-  add("admin: a part of an unknown upload, with a valid token → 404", 404, async (fx) => part(fx, 1, await partGrant(fx, 1, {}, fx.unknownId), {}, fx.unknownId));
+  add("admin: a part of an unknown upload, with a valid token → 403 (a part grant lives only while its upload is open)", 403, async (fx) => part(fx, 1, await partGrant(fx, 1, {}, fx.unknownId), {}, fx.unknownId));
   for (const [label, n] of [
     ["part 0", "0"],
     ["part -1", "-1"],
@@ -774,8 +774,8 @@ function internalCases() {
     headers,
     body,
   });
-  const sourceGrant = (fx: HostileFixtures, patch: Partial<Grant> = {}) => grant(fx, { m: "GET", k: fx.processing.sourceKey, e: inAnHour(), ...patch } as Grant);
-  const outputGrant = (fx: HostileFixtures, patch: Partial<Grant> = {}) => grant(fx, { m: "PUT", p: fx.processing.outputPrefix, e: inAnHour(), s: 1000, ...patch } as Grant);
+  const sourceGrant = (fx: HostileFixtures, patch: Partial<Grant> = {}) => grant(fx, { u: "job-source", m: "GET", k: fx.processing.sourceKey, e: inAnHour(), j: fx.processing.jobId, ...patch } as Grant);
+  const outputGrant = (fx: HostileFixtures, patch: Partial<Grant> = {}) => grant(fx, { u: "job-output", m: "PUT", p: fx.processing.outputPrefix, e: inAnHour(), s: 1000, j: fx.processing.jobId, ...patch } as Grant);
 
   add("internal: read a source without a token → 403", 403, (fx) => getObject(fx.processing.sourceKey));
   add("internal: read a source with a garbage token → 403", 403, (fx) => getObject(fx.processing.sourceKey, "garbage"));
@@ -785,21 +785,21 @@ function internalCases() {
   add("internal: read a source with a PUT token → 403", 403, async (fx) => getObject(fx.processing.sourceKey, await sourceGrant(fx, { m: "PUT" })));
   add("internal: read a source with another key's token → 403", 403, async (fx) => getObject(fx.processing.sourceKey, await sourceGrant(fx, { k: `${fx.processing.sourceKey}x` })));
   add("internal: read a source with a token of another prefix → 403", 403, async (fx) =>
-    getObject(fx.processing.sourceKey, await grant(fx, { m: "GET", p: `films/${fx.unknownId}/`, e: inAnHour() })),
+    getObject(fx.processing.sourceKey, await sourceGrant(fx, { k: undefined, p: `films/${fx.unknownId}/` })),
   );
   add("internal: read with the admin bearer instead of a token → 403", 403, (fx) => getObject(fx.processing.sourceKey, undefined, bearer(fx)));
   for (const [label, key] of TRAVERSAL_KEYS) {
     add(`internal: read a key with ${label} under a valid prefix token → 400`, 400, async (fx) =>
-      getObject(`${fx.ready.prefix}${key}`, await grant(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() })),
+      getObject(`${fx.ready.prefix}${key}`, await sourceGrant(fx, { k: undefined, p: fx.ready.prefix })),
     );
     add(`internal: write a key with ${label} under a valid prefix token → 400`, 400, async (fx) => putObject(`${fx.processing.outputPrefix}${key}`, await outputGrant(fx)));
   }
   add("internal: read with a plain ../ out of the granted prefix → 4xx", "4xx", async (fx) =>
-    getObject(`${fx.ready.prefix}../../../../../../ads/x/image.png`, await grant(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() })),
+    getObject(`${fx.ready.prefix}../../../../../../ads/x/image.png`, await sourceGrant(fx, { k: undefined, p: fx.ready.prefix })),
   );
   add("internal: write with a plain ../ out of the granted prefix → 4xx", "4xx", async (fx) => putObject(`${fx.processing.outputPrefix}../../source/x`, await outputGrant(fx)));
-  add("internal: read a missing key with a valid token → 404", 404, async (fx) =>
-    getObject(`${fx.ready.prefix}nothing.ts`, await grant(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() })),
+  add("internal: read a key of a live job's prefix that is not its source → 403", 403, async (fx) =>
+    getObject(`${fx.ready.prefix}nothing.ts`, await sourceGrant(fx, { k: undefined, p: fx.ready.prefix })),
   );
   add("internal: read a source with an unsatisfiable range → 416", 416, async (fx) => getObject(fx.processing.sourceKey, await sourceGrant(fx), { range: "bytes=99999999-" }));
   add("internal: read a source with a garbage range → below 500", "below 500", async (fx) => getObject(fx.processing.sourceKey, await sourceGrant(fx), { range: "bytes=-x" }));
