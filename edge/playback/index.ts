@@ -9,7 +9,7 @@ import { reasonDoc, refuse } from "../lib/responses";
 import { notReady } from "./episode";
 import { masterPlaylist } from "./master";
 import { serveMedia } from "./media";
-import { PER_VIEWER, SHORT } from "./media-policy";
+import { PER_VIEWER, SHORT, unstitchedRefusal } from "./media-policy";
 import { refusal } from "./media-tokens";
 import { episodeQuery } from "./queries";
 import { serveObject } from "./r2-object";
@@ -102,9 +102,9 @@ playback.openapi(
     method: "get",
     path: "/media_list/{route}/{id}/{episode}/{key}",
     tags: ["media"],
-    summary: "A file stored beside the episode's playlist (e.g. an HLS key), from the episode's current output",
+    summary: "A file stored beside the episode's playlist (e.g. an HLS key), from the episode's current output; never a playlist (403)",
     request: {
-      params: EpisodeParams.extend({ key: SideKey.openapi({ param: { name: "key", in: "path" }, example: "master.m3u8" }) }),
+      params: EpisodeParams.extend({ key: SideKey.openapi({ param: { name: "key", in: "path" }, example: "key.bin" }) }),
       query: TokenQuery,
     },
     responses: {
@@ -112,13 +112,16 @@ playback.openapi(
       206: objectResponse("a byte range of it"),
       304: { description: "not modified" },
       400: reasonDoc("bad parameter"),
-      403: reasonDoc("MEDIA_SIGNING is on and the token is missing, expired or out of scope"),
+      403: reasonDoc("a playlist (served only stitched), or MEDIA_SIGNING is on and the token is missing, expired or out of scope"),
       404: reasonDoc("no such episode or file"),
       416: reasonDoc("range not satisfiable"),
     },
   }),
   async (c) => {
     const { key, ...ref } = c.req.valid("param");
+    // Before the episode is looked up: no playlist is ever served here, ready episode or not.
+    const unstitched = unstitchedRefusal(key);
+    if (unstitched) return refuse(c, 403, unstitched);
     const ep = (await episodeQuery(c.var.db, ref.id, ref.route, ref.episode))[0];
     if (!ep || ep.status !== "ready" || !ep.hlsPrefix) return refuse(c, 404, notReady(ref));
     const objectKey = ep.hlsPrefix + key;
@@ -137,7 +140,7 @@ playback.openapi(
     // `{file{.+}}` becomes Hono's `:file{.+}`: the rest of the path, slashes included.
     path: "/media/{bucket}/{file{.+}}",
     tags: ["media"],
-    summary: "An object from R2 (poster, ad image, HLS segment or playlist); HEAD, one Range, conditional requests",
+    summary: "An object from R2 (poster, ad image, HLS segment, key or init section; never a playlist); HEAD, one Range, conditional requests",
     description:
       "Buckets: films, ads. Objects under a job's output prefix (…/hls/{jobId}/…) and versioned posters are immutable " +
       "(Cache-Control: public, max-age=31536000, immutable). With MEDIA_SIGNING=on everything but posters and image ads needs ?token=.",
@@ -153,7 +156,7 @@ playback.openapi(
       206: objectResponse("a byte range of it"),
       304: { description: "not modified" },
       400: reasonDoc("bad bucket or key (traversal, encoded separators)"),
-      403: reasonDoc("token missing, expired or out of scope; or an upload source"),
+      403: reasonDoc("token missing, expired or out of scope; an upload source; or a playlist (served only stitched, by media_list)"),
       404: reasonDoc("no such object"),
       412: reasonDoc("If-Match / If-Unmodified-Since failed"),
       416: reasonDoc("range not satisfiable"),

@@ -2,7 +2,7 @@
 // may be cached, and the ad impression that fetching a FILM ad's first segment counts.
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Env } from "../env";
-import { accessOf, cacheControlOf, impressionOf, mediaKeyFromPath } from "./media-policy";
+import { accessOf, cacheControlOf, impressionOf, mediaKeyFromPath, unstitchedRefusal } from "./media-policy";
 import { refusal } from "./media-tokens";
 import { utcDay } from "../lib/days";
 import { countImpression } from "./queries";
@@ -24,6 +24,8 @@ export async function serveMedia(
   const key = checked.key;
   const access = accessOf(key);
   if (access === "private") return { ok: false, status: 403, reason: "file: upload sources are not served" };
+  const unstitched = unstitchedRefusal(key);
+  if (unstitched) return { ok: false, status: 403, reason: unstitched };
   if (access === "signed") {
     const refused = await refusal(env, key, token);
     if (refused) return { ok: false, status: 403, reason: refused };
