@@ -157,6 +157,23 @@ export const adImpressions = sqliteTable(
   (t) => [primaryKey({ columns: [t.adId, t.day] })],
 );
 
+/**
+ * One row per impression counted: (the viewer's plan, the break in it). A fetch of an ad's first
+ * segment counts only when its row is new, so ranges, retries and every rendition of one break count
+ * once. Rows go when their plan expires (the roll-up prunes them).
+ */
+export const adImpressionMarks = sqliteTable(
+  "ad_impression_marks",
+  {
+    plan: text("plan").notNull(),
+    brk: integer("brk").notNull(),
+    adId: text("ad_id").notNull(),
+    /** The plan's expiry, epoch milliseconds. */
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.plan, t.brk] }), index("ad_impression_marks_expiry").on(t.expiresAt)],
+);
+
 export const jobs = sqliteTable(
   "jobs",
   {

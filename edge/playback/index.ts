@@ -31,6 +31,9 @@ const SideKey = z
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "1-128 letters, digits, '.', '-' or '_', not starting with '.'")
   .refine((s) => !s.includes(".."), "must not contain '..'");
 const TokenQuery = z.object({ token: z.string().max(4096).optional().openapi({ description: "signed media token (MEDIA_SIGNING=on)" }) });
+const MediaQuery = TokenQuery.extend({
+  imp: z.string().max(128).optional().openapi({ description: "impression token, on an ad's first segment in a stitched playlist: the fetch that counts the impression" }),
+});
 
 const MAX_PLAN_TOKEN = 4096;
 
@@ -149,7 +152,7 @@ playback.openapi(
         bucket: z.string().openapi({ param: { name: "bucket", in: "path" }, example: "films" }),
         file: z.string().openapi({ param: { name: "file", in: "path" }, example: "{filmId}/poster/{version}.jpg" }),
       }),
-      query: TokenQuery,
+      query: MediaQuery,
     },
     responses: {
       200: objectResponse("the object"),
@@ -165,7 +168,8 @@ playback.openapi(
   async (c) => {
     const path = new URL(c.req.url).pathname;
     const rawPath = path.slice(path.indexOf("/media/") + "/media/".length);
-    const r = await serveMedia(c.env, c.var.db, (p) => c.executionCtx.waitUntil(p), c.req.raw, rawPath, c.req.valid("query").token);
+    const { token, imp } = c.req.valid("query");
+    const r = await serveMedia(c.env, c.var.db, (p) => c.executionCtx.waitUntil(p), c.req.raw, rawPath, token, imp);
     return r.ok ? r.response : refuse(c, r.status, r.reason);
   },
 );

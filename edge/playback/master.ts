@@ -3,6 +3,7 @@
 // same places. Built from D1 alone (one batch), no R2 read.
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { validRenditions } from "../../schema/jobs";
+import { newNonce } from "../../schema/signing";
 import { config } from "../config";
 import type { Env } from "../env";
 import { MAX_BREAKS, assignAds, closestByBandwidth, planBreakTimes, serializeMaster, signPlan } from "../hls";
@@ -33,7 +34,7 @@ export async function masterPlaylist(env: Env, db: DrizzleD1Database, ref: Episo
     planBreakTimes(adBreaks, ep.duration),
   );
   const now = Math.floor(Date.now() / 1000);
-  const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS) })}` : "";
+  const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS), nonce: newNonce() })}` : "";
   const usedAds = ads.filter((a) => plan.some(([adId]) => adId === a.id));
   const base = `${publicBaseUrl}/api/v1/resource/media_list/${ref.route}/${ref.id}/${encodeURIComponent(ref.episode)}/v/`;
   const text = serializeMaster({
