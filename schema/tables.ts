@@ -230,6 +230,20 @@ export const uploadParts = sqliteTable(
   (t) => [primaryKey({ columns: [t.uploadId, t.partNumber] })],
 );
 
+/**
+ * Nonces of signed requests that mint grants, each kept until its signature goes stale (its timestamp
+ * plus the allowed skew): a request whose nonce is here is a replay. The roll-up prunes the stale ones.
+ */
+export const requestNonces = sqliteTable(
+  "request_nonces",
+  {
+    nonce: text("nonce").primaryKey(),
+    /** Epoch milliseconds after which the signature is refused anyway. */
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("request_nonces_expiry").on(t.expiresAt)],
+);
+
 /** Bookkeeping of the scheduled roll-up (last day rolled). */
 export const meta = sqliteTable("meta", {
   key: text("key").primaryKey(),

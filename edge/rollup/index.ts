@@ -2,6 +2,7 @@ import { and, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { adImpressionMarks, filmViews, films, meta, viewMarks } from "../../schema/tables";
 import { utcDay, weekStart } from "../lib/days";
+import { pruneNonces } from "../lib/request-nonces";
 
 /** meta row holding the last day the roll-up ran for. */
 export const ROLLUP_META_KEY = "views_rollup_day";
@@ -57,7 +58,7 @@ export async function rollupViews(db: DrizzleD1Database, now: number): Promise<R
   // An impression mark only matters while its plan can still be played.
   const pruneImpressionMarks = db.delete(adImpressionMarks).where(lt(adImpressionMarks.expiresAt, now));
 
-  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember, pruneMarks, pruneImpressionMarks]);
+  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember, pruneMarks, pruneImpressionMarks, pruneNonces(db, now)]);
   return {
     today,
     previous,
