@@ -118,15 +118,15 @@ export const finished = jobIsOver;
  * internal route only while the job runs, the media route never), 404 when absent.
  */
 export async function readObject(h: Harness, key: string): Promise<Response> {
-  const bytes = await inspect(h, (s) => s.read(key));
-  return bytes ? new Response(Buffer.from(bytes), { status: 200 }) : new Response(null, { status: 404 });
+  const obj = await inspect(h, (s) => s.read(key));
+  return obj ? new Response(Buffer.from(obj.bytes), { status: 200, headers: { "content-type": obj.contentType } }) : new Response(null, { status: 404 });
 }
 
 export interface EdgeState {
   /** Every key under a prefix in R2, sorted. */
   list(prefix: string): Promise<string[]>;
-  /** An object's bytes, or null. */
-  read(key: string): Promise<Uint8Array | null>;
+  /** An object's bytes and the content type it was stored with, or null. */
+  read(key: string): Promise<{ bytes: Uint8Array; contentType: string } | null>;
   /** A read-only query of D1. */
   sql<T>(query: string, ...params: unknown[]): Promise<T[]>;
 }
@@ -152,7 +152,7 @@ export async function inspect<T>(h: Harness, look: (state: EdgeState) => Promise
       list: (prefix) => listKeys(bucket, prefix),
       async read(key) {
         const obj = await bucket.get(key);
-        return obj ? new Uint8Array(await obj.arrayBuffer()) : null;
+        return obj ? { bytes: new Uint8Array(await obj.arrayBuffer()), contentType: obj.httpMetadata?.contentType ?? "application/octet-stream" } : null;
       },
       async sql<R>(query: string, ...params: unknown[]) {
         return (await db.prepare(query).bind(...params).all<R>()).results;
