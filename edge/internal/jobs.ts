@@ -18,7 +18,10 @@ const Ack = z.looseObject({ id: z.string(), status: z.string() });
 
 const answer = (c: Context, r: Outcome) => (r.status === 200 ? c.json(r.body, 200) : refuse(c, r.status, r.reason));
 
-/** `once`: the request hands out grants, so a replay within the signature window must not get them again. */
+/**
+ * `once`: the request hands out grants, so it must carry a nonce; its handler spends the nonce
+ * (spendNonce) only when it is about to mint, so a refused request changes nothing.
+ */
 const signedRequest = (once: boolean) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const secret = requireSigningSecret(c.env);
@@ -33,14 +36,13 @@ const signedRequest = (once: boolean) =>
       nonce: c.req.header(NONCE_HEADER),
     });
     if (!check.ok) return refuse(c, check.reason === "missing signature" ? 401 : 403, check.reason);
-    if (once) {
-      if (!check.nonce) return refuse(c, 403, `${NONCE_HEADER}: required on a request that mints grants`);
-      if (!(await firstUseOf(c.var.db, check.nonce, Number(c.req.header(TIMESTAMP_HEADER))))) {
-        return refuse(c, 409, `${NONCE_HEADER}: already used (a replayed request); sign each request anew`);
-      }
-    }
+    if (once && !check.nonce) return refuse(c, 403, `${NONCE_HEADER}: required on a request that mints grants`);
     await next();
   });
+
+/** false when the (verified) nonce of this request was spent before: a replay, to refuse. */
+const spendNonce = (c: Context<AppEnv>) => firstUseOf(c.var.db, c.req.header(NONCE_HEADER)!, Number(c.req.header(TIMESTAMP_HEADER)));
+const REPLAYED = `${NONCE_HEADER}: already used (a replayed request); sign each request anew`;
 const signed = signedRequest(false);
 const signedOnce = signedRequest(true);
 
@@ -99,6 +101,7 @@ export const internalJobs = resourceApp()
       const job = await loadJob(c.var.db, id);
       if (!job) return refuse(c, 404, `job ${id} not found`);
       if (job.status !== "queued" && job.status !== "running") return refuse(c, 409, `job ${id} is ${job.status}; stop working on it`);
+      if (!(await spendNonce(c))) return refuse(c, 409, REPLAYED);
       return c.json(await mintJobUrls(c.env, job), 200);
     },
   );
