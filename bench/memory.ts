@@ -18,7 +18,7 @@ import { freePort } from "../scripts/harness/ports";
 import { startRedis } from "../scripts/harness/redis";
 import { makePaddedClip, type PaddedClip } from "./lib/padded-clip";
 import { RssSampler, type TreeSample, mib } from "./lib/rss";
-import { BENCH_ADMIN_TOKEN, BENCH_SIGNING_SECRET, ROOT, migrate, startBenchTranscoder, startDevEdge } from "./lib/services";
+import { BENCH_ADMIN_TOKEN, BENCH_SIGNING_SECRET, ROOT, migrate, sql, startBenchTranscoder, startDevEdge } from "./lib/services";
 
 export interface MemoryOptions {
   /** Size of the large upload. */
@@ -237,23 +237,39 @@ function stream(method: "GET" | "PUT", url: string, file?: { path: string; bytes
 }
 
 /** One object stored whole by a signed PUT and read back by a signed GET (the internal objects routes). */
-async function singleBlobControl(edgeUrl: string, sampler: RssSampler, work: string, bytes: number): Promise<MemoryResult["singleBlob"]> {
+/** A running job whose source is `key` and whose output prefix holds it: its grants may write and then read it. */
+function controlJob(persistDir: string) {
+  const id = crypto.randomUUID();
+  const prefix = `films/${crypto.randomUUID()}/episodes/line1/1/hls/${id}/`;
+  const key = `${prefix}control.ts`;
+  const now = Date.now();
+  sql(persistDir, `INSERT INTO jobs (id, kind, status, source_key, output_prefix, created_at, updated_at) VALUES ('${id}', 'episode', 'running', '${key}', '${prefix}', ${now}, ${now})`);
+  return { id, prefix, key };
+}
+
+async function singleBlobControl(
+  edgeUrl: string,
+  sampler: RssSampler,
+  work: string,
+  bytes: number,
+  job: { id: string; prefix: string; key: string },
+): Promise<MemoryResult["singleBlob"]> {
   const file = path.join(work, "single-blob.bin");
   const fd = openSync(file, "w");
   ftruncateSync(fd, bytes);
   closeSync(fd);
-  const key = `films/${crypto.randomUUID()}/episodes/line1/1/hls/${crypto.randomUUID()}/control.ts`;
+  const key = job.key;
   const exp = Math.floor(Date.now() / 1000) + 3600;
   const url = (token: string) => `${edgeUrl}/api/v1/internal/objects/${key}?token=${token}`;
 
   const t0 = sampler.now();
-  const put = await stream("PUT", url(await signGrant(BENCH_SIGNING_SECRET, { m: "PUT", k: key, e: exp, s: bytes })), { path: file, bytes });
+  const put = await stream("PUT", url(await signGrant(BENCH_SIGNING_SECRET, { u: "job-output", m: "PUT", p: job.prefix, e: exp, s: bytes, j: job.id })), { path: file, bytes });
   const t1 = sampler.now();
   if (put.status !== 201) throw new Error(`single-blob PUT answered ${put.status}`);
   rmSync(file, { force: true });
   await sleep(2000);
   const t2 = sampler.now();
-  const got = await stream("GET", url(await signGrant(BENCH_SIGNING_SECRET, { m: "GET", k: key, e: exp })));
+  const got = await stream("GET", url(await signGrant(BENCH_SIGNING_SECRET, { u: "job-source", m: "GET", k: key, e: exp, j: job.id })));
   const t3 = sampler.now();
   if (got.status !== 200 || got.bytes !== bytes) throw new Error(`single-blob GET answered ${got.status} with ${got.bytes} of ${bytes} bytes`);
   await sleep(2000);
@@ -273,6 +289,7 @@ export async function runMemoryBench(opts: MemoryOptions): Promise<MemoryResult>
     stops.push(() => redis.stop());
     const persistDir = path.join(work, "edge-state");
     migrate(persistDir);
+    const control = controlJob(persistDir);
     const intakePort = await freePort();
     const edge = await startDevEdge(persistDir, { TRANSCODER_URL: `http://127.0.0.1:${intakePort}` });
     stops.push(() => edge.stop());
@@ -290,7 +307,7 @@ export async function runMemoryBench(opts: MemoryOptions): Promise<MemoryResult>
     // The largest object a signed PUT may store whole (edge/jobs/urls.ts: 512 MiB), or the large file's size.
     const blobBytes = Math.min(512 * 2 ** 20, opts.bytes);
     log(`  control: one ${(blobBytes / 2 ** 20).toFixed(0)} MiB object stored whole, then read back`);
-    const singleBlob = await singleBlobControl(edge.url, sampler, work, blobBytes);
+    const singleBlob = await singleBlobControl(edge.url, sampler, work, blobBytes, control);
 
     log(`  small file (${(small.bytes / 2 ** 20).toFixed(0)} MiB, ${small.seconds} s clip)`);
     const smallFigures = await transfer(small, ctx);

@@ -42,9 +42,37 @@ export function parseOrigins(value: string | undefined): "*" | string[] {
   return list.includes("*") ? "*" : list;
 }
 
+/** Loopback hosts: traffic to them never leaves the machine, so plain http there exposes nothing. */
+function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return h === "localhost" || h.endsWith(".localhost") || h === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Why the bridge must not deliver to TRANSCODER_URL, or null. A delivery carries a job's signed grants
+ * (a GET of its source, a PUT of its whole output prefix): in clear, anyone on the path could use
+ * them. So https, or http to a loopback host, or http where ALLOW_INSECURE_TRANSCODER says the network
+ * is private. The reasons never repeat the URL: /healthz shows them to anyone.
+ */
+export function transcoderUrlProblem(url: string, allowInsecure: boolean): string | null {
+  if (!url) return "TRANSCODER_URL is not set";
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return "TRANSCODER_URL is not a URL";
+  }
+  if (u.protocol === "https:") return null;
+  if (u.protocol !== "http:") return `TRANSCODER_URL must be https (it is ${u.protocol.slice(0, -1)})`;
+  if (isLoopback(u.hostname) || allowInsecure) return null;
+  return "TRANSCODER_URL is plain http to a host that is not loopback: jobs would carry their signed URLs in clear (use https, or set ALLOW_INSECURE_TRANSCODER=true on a private network)";
+}
+
 const Vars = z.object({
   PUBLIC_BASE_URL: baseUrl,
   TRANSCODER_URL: baseUrl,
+  // Optional, not in wrangler.toml: plain http to a transcoder that is not loopback (a private network).
+  ALLOW_INSECURE_TRANSCODER: flag,
   AD_BREAKS: z.string().optional().transform((v) => parseAdBreaks(v)),
   CORS_ORIGINS: z.string().optional().transform(parseOrigins),
   MEDIA_SIGNING: flag,
@@ -65,6 +93,8 @@ export interface Config {
   /** The origin the website, the transcoder and uploaders reach (`<cdn>` of the API contract). */
   publicBaseUrl: string;
   transcoderUrl: string;
+  /** Why the bridge refuses to deliver to transcoderUrl (see transcoderUrlProblem), or null. */
+  transcoderProblem: string | null;
   /** Empty when AD_BREAKS says none, or is invalid. */
   adBreaks: BreakSpec[];
   corsOrigins: "*" | string[];
@@ -112,9 +142,12 @@ function fromVars(v: z.infer<typeof Vars>): Config {
   if (!v.AD_BREAKS.ok) console.error(`invalid AD_BREAKS, playing without ads: ${v.AD_BREAKS.error}`);
   const adBreaks = v.AD_BREAKS.ok ? v.AD_BREAKS.breaks : [];
   if (!v.SIGNING_SECRET && adBreaks.length) console.error("SIGNING_SECRET is not set: ad plans cannot be signed, playing without ads");
+  const transcoderProblem = transcoderUrlProblem(v.TRANSCODER_URL, v.ALLOW_INSECURE_TRANSCODER);
+  if (transcoderProblem) console.error(`${transcoderProblem}; the bridge delivers no job until it is fixed (TRANSCODER_URL=${v.TRANSCODER_URL})`);
   return {
     publicBaseUrl: v.PUBLIC_BASE_URL,
     transcoderUrl: v.TRANSCODER_URL,
+    transcoderProblem,
     adBreaks,
     corsOrigins: v.CORS_ORIGINS,
     mediaSigning: v.MEDIA_SIGNING,

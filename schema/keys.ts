@@ -57,6 +57,9 @@ export const POSTER_FRAME = "poster.jpg";
  */
 export const isFirstSegment = (file: string) => /^(?:[^/]+\/)?seg_0+\.(?:ts|m4s|mp4|aac)$/.test(file);
 
+/** A playlist by its name (`.m3u8`, or the older `.m3u`), whatever the case. */
+export const isPlaylistName = (key: string) => /\.m3u8?$/i.test(key);
+
 // ---- reading a key back ---------------------------------------------------------------------------
 
 /** What a source or an HLS output belongs to. */

@@ -63,8 +63,17 @@ export function isSafeKey(key: string): boolean {
 
 export type Method = "GET" | "PUT";
 
-/** What a token allows: one method on one exact key, or on every key under a prefix, until `exp`. */
+/**
+ * What a grant was minted for. Each route accepts the one purpose it was made for, so a token lifted
+ * from one flow (a viewer's playlist, a part URL) opens nothing in another.
+ */
+export const GRANT_PURPOSES = ["viewer-media", "job-source", "job-output", "upload-part"] as const;
+export type GrantPurpose = (typeof GRANT_PURPOSES)[number];
+
+/** What a token allows: one method on one exact key, or on every key under a prefix, until `exp`, for one purpose. */
 export interface Grant {
+  /** The purpose (required: a token without one is refused everywhere). */
+  u: GrantPurpose;
   m: Method;
   /** Exact key. */
   k?: string;
@@ -74,10 +83,13 @@ export interface Grant {
   e: number;
   /** Largest body a PUT may send, in bytes. */
   s?: number;
+  /** The job a job-source or job-output grant belongs to: the route checks that the job is still live. */
+  j?: string;
 }
 
 export async function signGrant(secret: string, grant: Grant): Promise<string> {
   if ((grant.k === undefined) === (grant.p === undefined)) throw new Error("a grant names a key or a prefix");
+  if (!(GRANT_PURPOSES as readonly string[]).includes(grant.u)) throw new Error("a grant names its purpose");
   const payload = base64url(enc.encode(JSON.stringify(grant)));
   return `${payload}.${base64url(await hmac(secret, `grant.${payload}`))}`;
 }
@@ -88,7 +100,7 @@ export type GrantCheck = { ok: true; grant: Grant } | { ok: false; reason: strin
 export async function verifyGrant(
   secret: string,
   token: string | null | undefined,
-  want: { method: Method; key: string; now?: number },
+  want: { purpose: GrantPurpose; method: Method; key: string; now?: number },
 ): Promise<GrantCheck> {
   if (!token) return { ok: false, reason: "missing token" };
   const [payload, sig, extra] = token.split(".");
@@ -103,10 +115,16 @@ export async function verifyGrant(
   } catch {
     return { ok: false, reason: "malformed token" };
   }
+  if (typeof grant !== "object" || grant === null) return { ok: false, reason: "malformed token" };
   const now = want.now ?? Math.floor(Date.now() / 1000);
   if (typeof grant.e !== "number" || grant.e < now) return { ok: false, reason: "token expired" };
+  // Before method and scope: a token made for another flow is refused as such, whatever it covers.
+  if (grant.u !== want.purpose) {
+    return { ok: false, reason: `token is for ${typeof grant.u === "string" ? grant.u : "no purpose"}, not ${want.purpose}` };
+  }
   if (grant.m !== want.method) return { ok: false, reason: "token does not allow this method" };
-  const inScope = grant.k !== undefined ? grant.k === want.key : grant.p !== undefined && want.key.startsWith(grant.p);
+  const inScope =
+    typeof grant.k === "string" ? grant.k === want.key : typeof grant.p === "string" && grant.k === undefined && want.key.startsWith(grant.p);
   if (!inScope) return { ok: false, reason: "token does not cover this key" };
   return { ok: true, grant };
 }

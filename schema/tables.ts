@@ -157,6 +157,23 @@ export const adImpressions = sqliteTable(
   (t) => [primaryKey({ columns: [t.adId, t.day] })],
 );
 
+/**
+ * One row per impression counted: (the viewer's plan, the break in it). A fetch of an ad's first
+ * segment counts only when its row is new, so ranges, retries and every rendition of one break count
+ * once. Rows go when their plan expires (the roll-up prunes them).
+ */
+export const adImpressionMarks = sqliteTable(
+  "ad_impression_marks",
+  {
+    plan: text("plan").notNull(),
+    brk: integer("brk").notNull(),
+    adId: text("ad_id").notNull(),
+    /** The plan's expiry, epoch milliseconds. */
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.plan, t.brk] }), index("ad_impression_marks_expiry").on(t.expiresAt)],
+);
+
 export const jobs = sqliteTable(
   "jobs",
   {
@@ -211,6 +228,20 @@ export const uploadParts = sqliteTable(
     uploadedAt: integer("uploaded_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.uploadId, t.partNumber] })],
+);
+
+/**
+ * Nonces of signed requests that mint grants, each kept until its signature goes stale (its timestamp
+ * plus the allowed skew): a request whose nonce is here is a replay. The roll-up prunes the stale ones.
+ */
+export const requestNonces = sqliteTable(
+  "request_nonces",
+  {
+    nonce: text("nonce").primaryKey(),
+    /** Epoch milliseconds after which the signature is refused anyway. */
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("request_nonces_expiry").on(t.expiresAt)],
 );
 
 /** Bookkeeping of the scheduled roll-up (last day rolled). */

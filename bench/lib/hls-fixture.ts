@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { encodeHlsRendition, storeDir } from "../../test/support/hls-media";
+import { encodeHlsRendition, runningJobSql, storeDir } from "../../test/support/hls-media";
 import { BENCH_SIGNING_SECRET, sql } from "./services";
 
 
@@ -21,7 +21,8 @@ export interface HlsFixture {
   contentPrefix: string;
   contentSeconds: number;
   segmentSeconds: number;
-  ads: { id: string; prefix: string }[];
+  jobId: string;
+  ads: { id: string; job: string; prefix: string }[];
   renditions: string[];
   /** Local files to PUT once the edge runs. */
   dir: string;
@@ -48,7 +49,10 @@ export async function prepareHlsFixture(persistDir: string, opts: { contentSecon
   const now = Date.now();
   sql(
     persistDir,
-    `INSERT INTO films (id, title, type, category, location, created_at, updated_at) VALUES ('${filmId}', 'bench film', 'MOVIE', 'MOVIE_DRAMA', 'US', ${now}, ${now});` +
+    // The jobs stay "running": their output grants must work when the files go in, after the edge starts.
+    runningJobSql(jobId, contentPrefix, now) +
+      ads.map((a) => runningJobSql(a.job, a.prefix, now)).join("") +
+      `INSERT INTO films (id, title, type, category, location, created_at, updated_at) VALUES ('${filmId}', 'bench film', 'MOVIE', 'MOVIE_DRAMA', 'US', ${now}, ${now});` +
       "INSERT INTO episodes (film_id, route, episode, status, job_id, hls_prefix, master_key, duration, renditions, created_at, updated_at) VALUES " +
       `('${filmId}', 'line1', '1', 'ready', '${jobId}', '${contentPrefix}', '${contentPrefix}master.m3u8', ${opts.contentSeconds}, '${renditionJson()}', ${now}, ${now});` +
       ads
@@ -66,7 +70,8 @@ export async function prepareHlsFixture(persistDir: string, opts: { contentSecon
     contentPrefix,
     contentSeconds: opts.contentSeconds,
     segmentSeconds: opts.segmentSeconds,
-    ads: ads.map(({ id, prefix }) => ({ id, prefix })),
+    jobId,
+    ads,
     renditions: RENDITIONS.map((r) => r.name),
     dir,
   };
@@ -74,7 +79,7 @@ export async function prepareHlsFixture(persistDir: string, opts: { contentSecon
 
 /** Puts the fixture's files into the running edge's R2, then removes the local copies. */
 export async function storeHlsFixture(edgeUrl: string, f: HlsFixture) {
-  await storeDir(edgeUrl, BENCH_SIGNING_SECRET, path.join(f.dir, "content"), f.contentPrefix);
-  for (const a of f.ads) await storeDir(edgeUrl, BENCH_SIGNING_SECRET, path.join(f.dir, "ad"), a.prefix);
+  await storeDir(edgeUrl, BENCH_SIGNING_SECRET, path.join(f.dir, "content"), f.contentPrefix, f.jobId);
+  for (const a of f.ads) await storeDir(edgeUrl, BENCH_SIGNING_SECRET, path.join(f.dir, "ad"), a.prefix, a.job);
   rmSync(f.dir, { recursive: true, force: true });
 }

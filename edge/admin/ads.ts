@@ -4,7 +4,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { AdId } from "../../schema/ids";
-import { mediaUrl } from "../../schema/keys";
+import { adPlaylistUrl, mediaUrl } from "../../schema/keys";
 import { Rendition, validRenditions } from "../../schema/jobs";
 import { adImpressions, ads } from "../../schema/tables";
 import { resourceApp } from "../lib/openapi";
@@ -58,7 +58,7 @@ export const adminAds = resourceApp().openapi(
         id: ad.id,
         type: ad.type,
         status: ad.status,
-        url: ad.assetKey ? mediaUrl(config(c.env).publicBaseUrl, ad.assetKey) : null,
+        url: ad.assetKey ? (ad.type === "FILM" ? adPlaylistUrl(config(c.env).publicBaseUrl, ad.id) : mediaUrl(config(c.env).publicBaseUrl, ad.assetKey)) : null,
         duration: ad.duration,
         renditions: validRenditions(ad.renditions),
         expiresAt: new Date(ad.expiresAt).toISOString(),

@@ -83,7 +83,7 @@ async function partUrls(env: Env, u: { id: string; partSize: number; expiresAt: 
   return Promise.all(
     numbers.map(async (n) => ({
       number: n,
-      url: `${config(env).publicBaseUrl}/api/v1/admin/uploads/${u.id}/parts/${n}?token=${await signGrant(secret, { m: "PUT", k: partGrantKey(u.id, n), e, s: u.partSize })}`,
+      url: `${config(env).publicBaseUrl}/api/v1/admin/uploads/${u.id}/parts/${n}?token=${await signGrant(secret, { u: "upload-part", m: "PUT", k: partGrantKey(u.id, n), e, s: u.partSize })}`,
     })),
   );
 }
@@ -186,10 +186,12 @@ export const adminUploads = resourceApp()
     }),
     async (c) => {
       const { id, n } = c.req.valid("param");
-      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "PUT", key: partGrantKey(id, n) });
+      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { purpose: "upload-part", method: "PUT", key: partGrantKey(id, n) });
       if (!check.ok) return refuse(c, 403, check.reason);
-      const row = await loadUpload(c.var.db, id);
-      if (row.status !== "open") return refuse(c, 409, `upload ${id} is ${row.status}`);
+      // A part grant lives only as long as its upload is open: completed and aborted uploads take no more parts.
+      const row = await c.var.db.select().from(uploads).where(eq(uploads.id, id)).get();
+      if (!row) return refuse(c, 403, `token: upload ${id} no longer exists (aborted, discarded or never made)`);
+      if (row.status !== "open") return refuse(c, 403, `token: upload ${id} is ${row.status}`);
       if (n > partCount(row)) return refuse(c, 400, `n: upload ${id} has ${partCount(row)} parts`);
       const declared = c.req.header("content-length");
       if (declared === undefined) return refuse(c, 411, "Content-Length: required");

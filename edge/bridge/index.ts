@@ -44,9 +44,12 @@ async function deliver(env: Env, msg: Message<unknown>): Promise<void> {
   }
   const delaySeconds = retryDelaySeconds(msg.attempts);
   let failure: string;
-  const { signingSecret, transcoderUrl } = config(env);
-  if (!signingSecret || !transcoderUrl) {
-    failure = "the edge has no SIGNING_SECRET or TRANSCODER_URL configured";
+  const { signingSecret, transcoderUrl, transcoderProblem } = config(env);
+  if (!signingSecret) {
+    failure = "the edge has no SIGNING_SECRET configured";
+  } else if (transcoderProblem) {
+    // Not sent at all: the delivery would put the job's grants on the wire in clear.
+    failure = `refusing to deliver: ${transcoderProblem}`;
   } else {
     const delivery: JobDelivery = { ...message, urls: await mintJobUrls(env, job) };
     const body = JSON.stringify(delivery);

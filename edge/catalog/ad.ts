@@ -36,9 +36,10 @@ export const ad = resourceApp().openapi(
     if (live.length === 0) return refuse(c, 404, `no ready, unexpired ${type} ad`, headers);
     const pick = live[Math.floor(Math.random() * live.length)]!;
     // A different ad on each call: caches must not keep one.
-    // With signing on, the stored master's relative variant URIs cannot carry a token: a playlist route can.
-    const { publicBaseUrl, mediaSigning } = config(c.env);
-    const url = type === "FILM" && mediaSigning ? adPlaylistUrl(publicBaseUrl, pick.id) : mediaUrl(publicBaseUrl, pick.asset_key);
+    // A FILM ad's own playlists are never served raw from the media route (nothing raw is): its playlist
+    // route serves them with absolute (and, with MEDIA_SIGNING on, tokened) URIs.
+    const { publicBaseUrl } = config(c.env);
+    const url = type === "FILM" ? adPlaylistUrl(publicBaseUrl, pick.id) : mediaUrl(publicBaseUrl, pick.asset_key);
     return c.json({ URL: url }, 200, headers);
   },
 );

@@ -1,7 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { config } from "../config";
 import { resourceApp } from "../lib/openapi";
 
-const Health = z.object({ ok: z.boolean(), d1: z.string(), time: z.string() });
+/** `bridge`: "ok", or why no job is delivered to the transcoder (a configuration mistake to fix). */
+const Health = z.object({ ok: z.boolean(), d1: z.string(), bridge: z.string(), time: z.string() });
 const Pong = z.object({ ok: z.literal(true) });
 
 export const health = resourceApp().openapi(
@@ -9,7 +11,7 @@ export const health = resourceApp().openapi(
     method: "get",
     path: "/healthz",
     tags: ["ops"],
-    summary: "Liveness and D1 reachability",
+    summary: "Liveness, D1 reachability, and whether the bridge can deliver jobs",
     responses: {
       200: { description: "healthy", content: { "application/json": { schema: Health } } },
       503: { description: "D1 unreachable", content: { "application/json": { schema: Health } } },
@@ -17,11 +19,12 @@ export const health = resourceApp().openapi(
   }),
   async (c) => {
     const time = new Date().toISOString();
+    const bridge = config(c.env).transcoderProblem ?? "ok";
     try {
       await c.env.DB.prepare("SELECT 1").first();
-      return c.json({ ok: true, d1: "ok", time }, 200);
+      return c.json({ ok: true, d1: "ok", bridge, time }, 200);
     } catch (e) {
-      return c.json({ ok: false, d1: String(e), time }, 503);
+      return c.json({ ok: false, d1: String(e), bridge, time }, 503);
     }
   },
 )

@@ -13,6 +13,11 @@ export interface AdPlan {
   breaks: Array<[adId: string, at: number]>;
   /** Expiry, epoch seconds. */
   exp: number;
+  /**
+   * Random per master playlist: two viewers given the same ads in the same step still hold different
+   * plans, so their impressions count apart (edge/playback/impression-token.ts).
+   */
+  nonce?: string;
 }
 
 interface Wire {
@@ -20,13 +25,14 @@ interface Wire {
   s: string;
   b: Array<[string, number]>;
   e: number;
+  n?: string;
 }
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export async function signPlan(secret: string, plan: AdPlan): Promise<string> {
-  const wire: Wire = { v: 1, s: plan.scope, b: plan.breaks, e: plan.exp };
+  const wire: Wire = { v: 1, s: plan.scope, b: plan.breaks, e: plan.exp, ...(plan.nonce !== undefined ? { n: plan.nonce } : {}) };
   const payload = base64url(enc.encode(JSON.stringify(wire)));
   return `${payload}.${base64url(await hmac(secret, `adplan.${payload}`))}`;
 }

@@ -22,6 +22,11 @@ export interface AdInsertion {
   at: number;
   playlist: MediaPlaylist;
   style: UriStyle;
+  /**
+   * Query parameters (`name=value`) for the URI of the ad's first segment only: what tells this
+   * playback of the ad from every other (its impression token).
+   */
+  firstSegmentParams?: string;
 }
 
 export interface StitchInput {
@@ -114,6 +119,13 @@ function nearestBoundary(starts: Float64Array, t: number): number {
   return lo;
 }
 
+/** A segment's URI as rendered, with `params` added to its query (an absolute source URI is left alone: its query is not ours). */
+function segmentUri(seg: Segment, style: UriStyle, params: string | undefined): string {
+  const uri = renderUri(seg.uri, style);
+  if (!params || seg.uri.includes(":")) return uri;
+  return uri + (uri.includes("?") ? "&" : "?") + params;
+}
+
 /** How far past the end a planned break may be and still count as "at the end" (duration rounding). */
 const END_TOLERANCE = 0.5;
 
@@ -169,7 +181,7 @@ export function stitch(input: StitchInput): StitchResult {
   let mapRef: MapTag | null = null;
   let mapStyle: UriStyle | null = null;
 
-  const emit = (seg: Segment, style: UriStyle, discontinuity: boolean, marker: string) => {
+  const emit = (seg: Segment, style: UriStyle, discontinuity: boolean, marker: string, params?: string) => {
     let pre = "";
     if (seg.discontinuity || (discontinuity && emitted > 0)) {
       pre += "#EXT-X-DISCONTINUITY\n";
@@ -201,7 +213,7 @@ export function stitch(input: StitchInput): StitchResult {
     }
 
     if (pre !== "") parts.push(pre);
-    parts.push(seg.head, renderUri(seg.uri, style), "\n");
+    parts.push(seg.head, segmentUri(seg, style, params), "\n");
     outSeq++;
     emitted++;
     duration += seg.duration;
@@ -214,7 +226,7 @@ export function stitch(input: StitchInput): StitchResult {
     if (pl.usesByteRange) version = Math.max(version, 4);
     independent &&= pl.independentSegments;
     const marker = `#EXT-X-CUE-OUT:DURATION=${pl.duration.toFixed(3)}\n`;
-    pl.segments.forEach((seg, i) => emit(seg, ad.style, i === 0, i === 0 ? marker : ""));
+    pl.segments.forEach((seg, i) => emit(seg, ad.style, i === 0, i === 0 ? marker : "", i === 0 ? ad.firstSegmentParams : undefined));
     placed.push({
       id: ad.id,
       at: starts[index]!,

@@ -1,8 +1,9 @@
 // Object access for the transcoder, which holds no R2 credentials: the signed token in the URL is
-// the whole credential (schema/signing.ts: method, exact key or prefix, expiry, maximum size).
+// the whole credential (schema/signing.ts: purpose, method, exact key or prefix, expiry, maximum
+// size), and lives only as long as the job it names (a GET reads a job's source, a PUT writes its output).
 import { createRoute, z } from "@hono/zod-openapi";
 import { isSafeKey, verifyGrant } from "../../schema/signing";
-import { INTERNAL_OBJECTS_PATH, MAX_OUTPUT_OBJECT_BYTES } from "../jobs";
+import { INTERNAL_OBJECTS_PATH, MAX_OUTPUT_OBJECT_BYTES, jobGrantRefusal } from "../jobs";
 import { ApiError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
 import { requireSigningSecret } from "../lib/secrets";
@@ -91,8 +92,10 @@ export const internalObjects = resourceApp()
     readRoute,
     async (c) => {
       const key = keyOf(c.req.url);
-      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "GET", key });
+      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { purpose: "job-source", method: "GET", key });
       if (!check.ok) return refuse(c, 403, check.reason);
+      const dead = await jobGrantRefusal(c.var.db, check.grant);
+      if (dead) return refuse(c, 403, dead);
 
       const rangeHeader = c.req.header("range");
       let range: { offset: number; length: number } | null = null;
@@ -126,8 +129,11 @@ export const internalObjects = resourceApp()
     writeRoute,
     async (c) => {
       const key = keyOf(c.req.url);
-      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { method: "PUT", key });
+      const check = await verifyGrant(requireSigningSecret(c.env), c.req.valid("query").token, { purpose: "job-output", method: "PUT", key });
       if (!check.ok) return refuse(c, 403, check.reason);
+      // A finished or superseded job's prefix is being served as immutable (or being deleted): no more writes.
+      const dead = await jobGrantRefusal(c.var.db, check.grant);
+      if (dead) return refuse(c, 403, dead);
       const declared = c.req.header("content-length");
       if (declared === undefined || !/^\d+$/.test(declared)) return refuse(c, 411, "Content-Length: required");
       const size = Number(declared);

@@ -11,7 +11,7 @@ import { scopeOf } from "../lib/answer-cache";
 import { masterPlaylist } from "./master";
 import { PlaybackRows } from "./rows";
 import { serveMedia } from "./media";
-import { PER_VIEWER, SHORT } from "./media-policy";
+import { PER_VIEWER, SHORT, unstitchedRefusal } from "./media-policy";
 import { refusal } from "./media-tokens";
 import { episodeQuery } from "./queries";
 import { serveObject } from "./r2-object";
@@ -34,6 +34,9 @@ const SideKey = z
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "1-128 letters, digits, '.', '-' or '_', not starting with '.'")
   .refine((s) => !s.includes(".."), "must not contain '..'");
 const TokenQuery = z.object({ token: z.string().max(4096).optional().openapi({ description: "signed media token (MEDIA_SIGNING=on)" }) });
+const MediaQuery = TokenQuery.extend({
+  imp: z.string().max(128).optional().openapi({ description: "impression token, on an ad's first segment in a stitched playlist: the fetch that counts the impression" }),
+});
 
 const MAX_PLAN_TOKEN = 4096;
 
@@ -105,9 +108,9 @@ playback.openapi(
     method: "get",
     path: "/media_list/{route}/{id}/{episode}/{key}",
     tags: ["media"],
-    summary: "A file stored beside the episode's playlist (e.g. an HLS key), from the episode's current output",
+    summary: "A file stored beside the episode's playlist (e.g. an HLS key), from the episode's current output; never a playlist (403)",
     request: {
-      params: EpisodeParams.extend({ key: SideKey.openapi({ param: { name: "key", in: "path" }, example: "master.m3u8" }) }),
+      params: EpisodeParams.extend({ key: SideKey.openapi({ param: { name: "key", in: "path" }, example: "key.bin" }) }),
       query: TokenQuery,
     },
     responses: {
@@ -115,13 +118,16 @@ playback.openapi(
       206: objectResponse("a byte range of it"),
       304: { description: "not modified" },
       400: reasonDoc("bad parameter"),
-      403: reasonDoc("MEDIA_SIGNING is on and the token is missing, expired or out of scope"),
+      403: reasonDoc("a playlist (served only stitched), or MEDIA_SIGNING is on and the token is missing, expired or out of scope"),
       404: reasonDoc("no such episode or file"),
       416: reasonDoc("range not satisfiable"),
     },
   }),
   async (c) => {
     const { key, ...ref } = c.req.valid("param");
+    // Before the episode is looked up: no playlist is ever served here, ready episode or not.
+    const unstitched = unstitchedRefusal(key);
+    if (unstitched) return refuse(c, 403, unstitched);
     const ep = (await episodeQuery(c.var.db, ref.id, ref.route, ref.episode))[0];
     if (!ep || ep.status !== "ready" || !ep.hlsPrefix) return refuse(c, 404, notReady(ref));
     const objectKey = ep.hlsPrefix + key;
@@ -140,7 +146,7 @@ playback.openapi(
     // `{file{.+}}` becomes Hono's `:file{.+}`: the rest of the path, slashes included.
     path: "/media/{bucket}/{file{.+}}",
     tags: ["media"],
-    summary: "An object from R2 (poster, ad image, HLS segment or playlist); HEAD, one Range, conditional requests",
+    summary: "An object from R2 (poster, ad image, HLS segment, key or init section; never a playlist); HEAD, one Range, conditional requests",
     description:
       "Buckets: films, ads. Objects under a job's output prefix (…/hls/{jobId}/…) and versioned posters are immutable " +
       "(Cache-Control: public, max-age=31536000, immutable). With MEDIA_SIGNING=on everything but posters and image ads needs ?token=.",
@@ -149,14 +155,14 @@ playback.openapi(
         bucket: z.string().openapi({ param: { name: "bucket", in: "path" }, example: "films" }),
         file: z.string().openapi({ param: { name: "file", in: "path" }, example: "{filmId}/poster/{version}.jpg" }),
       }),
-      query: TokenQuery,
+      query: MediaQuery,
     },
     responses: {
       200: objectResponse("the object"),
       206: objectResponse("a byte range of it"),
       304: { description: "not modified" },
       400: reasonDoc("bad bucket or key (traversal, encoded separators)"),
-      403: reasonDoc("token missing, expired or out of scope; or an upload source"),
+      403: reasonDoc("token missing, expired or out of scope; an upload source; or a playlist (served only stitched, by media_list)"),
       404: reasonDoc("no such object"),
       412: reasonDoc("If-Match / If-Unmodified-Since failed"),
       416: reasonDoc("range not satisfiable"),
@@ -168,7 +174,8 @@ playback.openapi(
     // The old system's bucket/object URLs of imported objects (docs/migration.md).
     const legacy = await legacyMediaFromPath(c, rawPath);
     if (legacy) return legacy;
-    const r = await serveMedia(c.env, c.var.db, (p) => c.executionCtx.waitUntil(p), c.req.raw, rawPath, c.req.valid("query").token);
+    const { token, imp } = c.req.valid("query");
+    const r = await serveMedia(c.env, c.var.db, (p) => c.executionCtx.waitUntil(p), c.req.raw, rawPath, token, imp);
     return r.ok ? r.response : refuse(c, r.status, r.reason);
   },
 );

@@ -66,7 +66,7 @@ export async function legacyMedia(c: Context<AppEnv>, bucket: string, object: st
     if (image) return ad.type === "FILM" ? gone(c, "advertisement") : moved(c, mediaUrl(base, ad.asset_key));
     if (ad.type !== "FILM" || !ad.hls_prefix || !IMPORTED.test(ad.hls_prefix)) return gone(c, "advertisement");
     // The ad's own playlist route hands out tokened URIs itself, so it serves signing on and off alike.
-    if (playlist) return moved(c, config(c.env).mediaSigning ? adPlaylistUrl(base, id) : mediaUrl(base, ad.asset_key));
+    if (playlist) return moved(c, adPlaylistUrl(base, id));
     if (config(c.env).mediaSigning) return signedOnly(c);
     return moved(c, mediaUrl(base, ad.hls_prefix + importedSegmentName(Number(segment![2]))));
   }

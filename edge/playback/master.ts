@@ -3,6 +3,7 @@
 // same places. Built from the episode's row and the FILM ads (rows.ts: cached, so a warm request makes
 // no D1 query), no R2 read.
 import { validRenditions } from "../../schema/jobs";
+import { newNonce } from "../../schema/signing";
 import { config } from "../config";
 import type { Env } from "../env";
 import { MAX_BREAKS, assignAds, closestByBandwidth, planBreakTimes, serializeMaster, signPlan } from "../hls";
@@ -31,7 +32,7 @@ export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeR
     planBreakTimes(adBreaks, ep.duration),
   );
   const now = Math.floor(Date.now() / 1000);
-  const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS) })}` : "";
+  const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS), nonce: newNonce() })}` : "";
   const usedAds = ads.filter((a) => plan.some(([adId]) => adId === a.id));
   const base = `${publicBaseUrl}/api/v1/resource/media_list/${encodeURIComponent(ref.route)}/${ref.id}/${encodeURIComponent(ref.episode)}/v/`;
   const text = serializeMaster({

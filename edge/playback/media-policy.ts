@@ -1,6 +1,6 @@
 // What the public media route may serve, to whom, and for how long. Pure: object keys in, decisions out.
 
-import { MEDIA_BUCKETS, POSTER_FRAME, classifyKey, isFirstSegment } from "../../schema/keys";
+import { MEDIA_BUCKETS, POSTER_FRAME, classifyKey, isFirstSegment, isPlaylistName } from "../../schema/keys";
 import { isSafeKey } from "../../schema/signing";
 
 /**
@@ -18,6 +18,18 @@ export function accessOf(key: string): Access {
   if (k.kind === "source") return "private";
   if (k.kind === "poster" || k.kind === "ad-image" || (k.kind === "output" && k.file === POSTER_FRAME)) return "public";
   return "signed";
+}
+
+/**
+ * Why a raw object must not be served, or null. Every playlist under films/ and ads/ is a job's own
+ * output (an episode's or an ad's, without the viewer's ads): a player given one plays the episode
+ * with no ads or the ad on its own, so viewers only get the stitched ones of the master and variant
+ * routes, whatever token they hold. Segments, keys and init sections stay servable.
+ */
+export function unstitchedRefusal(key: string): string | null {
+  return isPlaylistName(key)
+    ? "file: playlists are served only stitched with this viewer's ads (GET /api/v1/resource/media_list/{route}/{id}/{episode})"
+    : null;
 }
 
 export const IMMUTABLE = "public, max-age=31536000, immutable";

@@ -22,7 +22,7 @@ export function expiryFrom(nowSeconds: number, ttl = MEDIA_TOKEN_TTL_SECONDS): n
 export async function mediaQuery(env: Env, prefix: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
   const secret = signingSecret(env);
   if (!secret) return "";
-  return `?token=${await signGrant(secret, { m: "GET", p: prefix, e: expiryFrom(nowSeconds) })}`;
+  return `?token=${await signGrant(secret, { u: "viewer-media", m: "GET", p: prefix, e: expiryFrom(nowSeconds) })}`;
 }
 
 /** The secret media tokens are signed with; null when MEDIA_SIGNING is off. */
@@ -44,6 +44,6 @@ export class MediaSigningUnconfigured extends ApiError {
 export async function refusal(env: Env, key: string, token: string | undefined): Promise<string | null> {
   const secret = signingSecret(env);
   if (!secret) return null;
-  const check = await verifyGrant(secret, token, { method: "GET", key });
+  const check = await verifyGrant(secret, token, { purpose: "viewer-media", method: "GET", key });
   return check.ok ? null : `token: ${check.reason}`;
 }

@@ -2,7 +2,7 @@
 
 import { and, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { ads, adImpressions, episodes } from "../../schema/tables";
+import { ads, adImpressionMarks, adImpressions, episodes } from "../../schema/tables";
 
 export function episodeQuery(db: DrizzleD1Database, filmId: string, route: string, episode: string) {
   return db
@@ -29,6 +29,15 @@ export function adsByIdQuery(db: DrizzleD1Database, ids: string[]) {
     .select({ id: ads.id, type: ads.type, status: ads.status, hlsPrefix: ads.hlsPrefix, renditions: ads.renditions })
     .from(ads)
     .where(inArray(ads.id, ids));
+}
+
+/**
+ * Marks (plan, break) as counted: true when this call made the mark (the impression is new), false when
+ * an earlier fetch of the same break already counted it.
+ */
+export async function markImpression(db: DrizzleD1Database, mark: { plan: string; brk: number; adId: string; expiresAt: number }): Promise<boolean> {
+  const made = await db.insert(adImpressionMarks).values(mark).onConflictDoNothing().returning({ plan: adImpressionMarks.plan });
+  return made.length > 0;
 }
 
 /** One more impression of an ad today; nothing when the ad is gone (no orphan rows, no FK error). */

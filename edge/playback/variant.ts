@@ -7,6 +7,7 @@ import { config } from "../config";
 import type { Env } from "../env";
 import { type AdInsertion, type MediaPlaylist, type UriStyle, closestByBandwidth, commonTargetDuration, incompatibility, stitch, verifyPlan } from "../hls";
 import { type EpisodeRef, notReady, planScope, playable } from "./episode";
+import { planIdOf, signImpression } from "./impression-token";
 import { mediaQuery } from "./media-tokens";
 import { PlaylistStore, StoredPlaylistError } from "./playlist-store";
 import type { PlaybackRows } from "./rows";
@@ -29,12 +30,15 @@ export async function stitchedVariant(
 ): Promise<Variant> {
   const { signingSecret: secret, publicBaseUrl } = config(env);
   let breaks: Array<[string, number]> = [];
+  let impression: { plan: string; exp: number } | null = null;
   if (secret) {
     // Without a plan a viewer could ask for the variant without ads.
     if (!ref.plan) return refusal(400, "query.plan: required (use the URIs of the master playlist)");
     const check = await verifyPlan(secret, ref.plan, { scope: planScope(ref) });
     if (!check.ok) return refusal(403, `plan: ${check.reason}`);
     breaks = check.plan.breaks;
+    const plan = planIdOf(ref.plan);
+    if (plan) impression = { plan, exp: check.plan.exp };
   }
 
   const adIds = [...new Set(breaks.map(([adId]) => adId))];
@@ -84,9 +88,11 @@ export async function stitchedVariant(
     return s;
   };
   const insertions: AdInsertion[] = [];
-  for (const [adId, at] of breaks) {
+  for (const [brk, [adId, at]] of breaks.entries()) {
     const ad = usable.get(adId);
-    if (ad) insertions.push({ id: adId, at, playlist: ad.chosen[index]!.pl, style: await styleFor(ad.hlsPrefix) });
+    if (!ad) continue;
+    const imp = secret && impression ? `imp=${await signImpression(secret, { ...impression, brk }, adId)}` : undefined;
+    insertions.push({ id: adId, at, playlist: ad.chosen[index]!.pl, style: await styleFor(ad.hlsPrefix), firstSegmentParams: imp });
   }
   const result = stitch({ content, contentStyle: await styleFor(prefix), ads: insertions, targetDuration });
   for (const s of result.skipped) console.warn(`ad ${s.id} at ${s.at}s not placed in ${planScope(ref)}/${ref.rendition}: ${s.reason}`);

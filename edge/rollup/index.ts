@@ -1,7 +1,8 @@
 import { and, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { filmViews, films, meta, viewMarks } from "../../schema/tables";
+import { adImpressionMarks, filmViews, films, meta, viewMarks } from "../../schema/tables";
 import { utcDay, weekStart } from "../lib/days";
+import { pruneNonces } from "../lib/request-nonces";
 
 /** meta row holding the last day the roll-up ran for. */
 export const ROLLUP_META_KEY = "views_rollup_day";
@@ -54,7 +55,10 @@ export async function rollupViews(db: DrizzleD1Database, now: number): Promise<R
   // Viewer marks only matter on their own day (one view per viewer per film per UTC day).
   const pruneMarks = db.delete(viewMarks).where(lt(viewMarks.day, today));
 
-  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember, pruneMarks]);
+  // An impression mark only matters while its plan can still be played.
+  const pruneImpressionMarks = db.delete(adImpressionMarks).where(lt(adImpressionMarks.expiresAt, now));
+
+  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember, pruneMarks, pruneImpressionMarks, pruneNonces(db, now)]);
   return {
     today,
     previous,

@@ -109,7 +109,8 @@ describe("the website in headless Chromium", () => {
 
     // Its card shows the uploaded poster.
     const card = page.getByRole("link", { name: new RegExp(title) }).first();
-    expect(await card.locator("img").evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(200);
+    // The card's image loads lazily: wait for it rather than read it the moment the card appears.
+    await expect.poll(() => card.locator("img").evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(200);
 
     // Search finds it too; then open it.
     await page.getByLabel("Search", { exact: true }).fill("Browser test");

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMasterPlaylist, parseMediaPlaylist } from "../../edge/hls/m3u8";
-import { encodeHlsRendition, storeDir } from "../support/hls-media";
+import { completeJobSql, encodeHlsRendition, runningJobSql, storeDir } from "../support/hls-media";
 import { type DevEdge, ROOT, TEST_SIGNING_SECRET, startEdge } from "../support/stack";
 
 
@@ -48,10 +48,13 @@ beforeAll(async () => {
     ...renditions.map((r) => encodeHlsRendition(path.join(dir, "ad", r.name), r, "color=c=red", AD_SECONDS, 1)),
   ]);
   for (const s of settled) if (s.status === "rejected") throw s.reason;
-  await storeDir(edge.url, TEST_SIGNING_SECRET, path.join(dir, "content"), contentPrefix);
-  for (const a of ads) await storeDir(edge.url, TEST_SIGNING_SECRET, path.join(dir, "ad"), a.prefix);
+  edge.sql(runningJobSql(jobId, contentPrefix) + ads.map((a) => runningJobSql(a.job, a.prefix)).join(""));
+  await storeDir(edge.url, TEST_SIGNING_SECRET, path.join(dir, "content"), contentPrefix, jobId);
+  for (const a of ads) await storeDir(edge.url, TEST_SIGNING_SECRET, path.join(dir, "ad"), a.prefix, a.job);
   const now = Date.now();
   edge.sql(
+    completeJobSql(jobId) +
+      ads.map((a) => completeJobSql(a.job)).join("") +
     `INSERT INTO films (id, title, type, category, location, created_at, updated_at) VALUES ('${filmId}', 'load film', 'MOVIE', 'MOVIE_DRAMA', 'US', ${now}, ${now});` +
       "INSERT INTO episodes (film_id, route, episode, status, job_id, hls_prefix, master_key, duration, renditions, created_at, updated_at) VALUES " +
       `('${filmId}', 'line1', '1', 'ready', '${jobId}', '${contentPrefix}', '${contentPrefix}master.m3u8', ${CONTENT_SECONDS}, '${renditionJson()}', ${now}, ${now});` +
@@ -197,7 +200,12 @@ describe(`load: ${VIEWERS} viewers × ${REQUESTS_PER_VIEWER} concurrent variant 
         const where = `viewer ${v} request ${i} (${new URL(res.uri).pathname.split("/").at(-1)})`;
         expect(res.status, `${where}: ${res.text.slice(0, 300)}`).toBe(200);
         expect(res.type, where).toBe("application/vnd.apple.mpegurl");
-        for (const u of checkVariant(res.text, where)) segmentUris.add(u);
+        // An ad's first segment carries this viewer's impression token: the object is the same for all.
+        for (const u of checkVariant(res.text, where)) {
+          const url = new URL(u);
+          url.searchParams.delete("imp");
+          segmentUris.add(url.toString());
+        }
         const { layout, targetDuration } = adLayout(res.text);
         layouts.add(layout.join(" "));
         targets.add(targetDuration);

@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseMasterPlaylist } from "../../edge/hls/m3u8";
 import { signGrant } from "../../schema/signing";
+import { completeJobSql, runningJobSql } from "../support/hls-media";
 import { type DevEdge, TEST_SIGNING_SECRET, startEdge } from "../support/stack";
 
 const run = promisify(execFile);
@@ -60,7 +61,8 @@ async function encode(out: string, r: { width: number; height: number; kbps: str
 async function putAll(files: Array<{ key: string; file: string }>) {
   const grants = new Map<string, string>();
   for (const prefix of [contentPrefix, adPrefix]) {
-    grants.set(prefix, await signGrant(TEST_SIGNING_SECRET, { m: "PUT", p: prefix, e: Math.floor(Date.now() / 1000) + 600, s: 10 * 1024 * 1024 }));
+    const job = prefix === adPrefix ? adJob : jobId;
+    grants.set(prefix, await signGrant(TEST_SIGNING_SECRET, { u: "job-output", m: "PUT", p: prefix, e: Math.floor(Date.now() / 1000) + 600, s: 10 * 1024 * 1024, j: job }));
   }
   await Promise.all(
     files.map(async (f) => {
@@ -110,9 +112,13 @@ beforeAll(async () => {
     ...adRenditions.map((r) => encode(path.join(dir, "ad", r.name), r, "color=c=red", 880, AD_SECONDS, 1, true)),
   ]);
   for (const s of settled) if (s.status === "rejected") throw s.reason;
+  // Output grants work only while their job runs: the jobs run while the files go in, then complete.
+  edge.sql(runningJobSql(jobId, contentPrefix) + runningJobSql(adJob, adPrefix));
   await putAll([...filesUnder(path.join(dir, "content"), contentPrefix), ...filesUnder(path.join(dir, "ad"), adPrefix)]);
   const now = Date.now();
   edge.sql(
+    completeJobSql(jobId) +
+      completeJobSql(adJob) +
     `INSERT INTO films (id, title, type, category, location, created_at, updated_at) VALUES ('${filmId}', 'e2e film', 'MOVIE', 'MOVIE_DRAMA', 'US', ${now}, ${now});` +
       `INSERT INTO episodes (film_id, route, episode, status, job_id, hls_prefix, master_key, duration, renditions, created_at, updated_at) VALUES ` +
       `('${filmId}', 'line1', '1', 'ready', '${jobId}', '${contentPrefix}', '${contentPrefix}master.m3u8', ${CONTENT_SECONDS}, '${renditionJson(contentRenditions)}', ${now}, ${now});` +

@@ -211,7 +211,7 @@ describe("the transcoder behind the real edge", () => {
     await a.updateData(message);
     // A token the edge will refuse (signed with another secret), still far from expiry.
     const b = (await h.queue.getJob(refused))!;
-    const forged = await signGrant("not-the-edge-secret", { m: "PUT", p: b.data.outputPrefix, e: Math.floor(Date.now() / 1000) + 3600 });
+    const forged = await signGrant("not-the-edge-secret", { u: "job-output", m: "PUT", p: b.data.outputPrefix, j: refused, e: Math.floor(Date.now() / 1000) + 3600 });
     await b.updateData({ ...b.data, urls: { ...b.data.urls, outputToken: forged } });
 
     const worker = await spawnTranscoder(h, { INTAKE_PORT: String(await freePort()) });

@@ -113,7 +113,7 @@ it("uploads, resumes after an interruption, assembles byte-exact, and follows th
 
   // The source in R2 is the file, byte for byte (read through the signed GET route).
   const key = `films/${filmId}/episodes/line1/1/source/${jobId}`;
-  const token = await signGrant(TEST_SIGNING_SECRET, { m: "GET", k: key, e: Math.floor(Date.now() / 1000) + 600 });
+  const token = await signGrant(TEST_SIGNING_SECRET, { u: "job-source", m: "GET", k: key, e: Math.floor(Date.now() / 1000) + 600, j: jobId });
   const stored = await fetch(`${edge.url}/api/v1/internal/objects/${key}?token=${token}`);
   expect(stored.status).toBe(200);
   const digest = (b: Buffer | Uint8Array) => createHash("sha256").update(b).digest("hex");

@@ -29,11 +29,12 @@ describe("GET /affair/ad/FILM with MEDIA_SIGNING=on", () => {
     expect((await call(bare.href, {}, ON)).status).toBe(403);
   });
 
-  it("keeps the stored master's URL while signing is off, and answers 404 for an ad that is not a ready FILM ad", async () => {
+  it("answers the ad's playlist route while signing is off too (raw playlists are never served), and 404 for an ad that is not a ready FILM ad", async () => {
     const ad = await seedFilmAd({ renditions: [{ name: "only", bandwidth: 800_000, durations: [4], segments: true }] });
     await onlyFilmAds([ad.id]);
     const answer = (await (await call("/api/v1/affair/ad/FILM")).json()) as { URL: string };
-    expect(answer.URL).toBe(`https://cdn.test/api/v1/resource/media/${ad.prefix}master.m3u8`);
+    expect(answer.URL).toBe(`https://cdn.test/api/v1/resource/ad_list/${ad.id}/master.m3u8`);
+    expect((await call(answer.URL)).status).toBe(200);
     expect((await call(`/api/v1/resource/ad_list/${crypto.randomUUID()}/master.m3u8`)).status).toBe(404);
     expect((await call("/api/v1/resource/ad_list/not-a-uuid/master.m3u8")).status).toBe(400);
   });

@@ -7,6 +7,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import worker from "../../edge/index";
+import { signRequest } from "../../schema/signing";
 import { type HostileFixtures, type HostileRequest, HOSTILE_CASES, MP4, ODD_SEARCHES, PNG } from "../support/hostile-cases";
 import { seedEpisode, seedFilmAd } from "./playback-fixtures";
 import { ADMIN_TOKEN, SIGNING_SECRET, adminJson, consumeQueueInTest, createFilm, form, postForm, rows } from "./upload-support";
@@ -105,6 +106,15 @@ beforeAll(async () => {
   expect(started.status, await started.clone().text()).toBe(201);
   const upload = (await started.json()) as { id: string; partCount: number };
 
+  // The ready episode's job, complete (its grants must be dead), and a /urls answered once (its nonce used).
+  const now = Date.now();
+  await env.DB.prepare("INSERT INTO jobs (id, kind, status, film_id, route, episode, source_key, output_prefix, created_at, updated_at) VALUES (?, 'episode', 'complete', ?, ?, ?, ?, ?, ?, ?)")
+    .bind(ready.jobId, ready.filmId, ready.route, ready.episode, `films/${ready.filmId}/episodes/${ready.route}/${ready.episode}/source/${ready.jobId}`, ready.prefix, now, now)
+    .run();
+  const urlsPath = `/api/v1/internal/jobs/${jobId}/urls`;
+  const urlsHeaders = await signRequest(SIGNING_SECRET, "POST", urlsPath, "");
+  expect((await send({ method: "POST", path: urlsPath, headers: urlsHeaders })).status).toBe(200);
+
   fx = {
     adminToken: ADMIN_TOKEN,
     signingSecret: SIGNING_SECRET,
@@ -116,9 +126,12 @@ beforeAll(async () => {
       prefix: ready.prefix,
       rendition: "720p",
       segmentKey: `${ready.prefix}720p/seg_00000.ts`,
+      jobId: ready.jobId,
     },
     processing: { filmId: processingFilm, route: "line1", episode: "1", jobId, outputPrefix: job!.output_prefix, sourceKey: job!.source_key },
     filmAdId: filmAd.id,
+    filmAdSegmentKey: `${filmAd.prefix}ad/seg_00000.ts`,
+    usedUrls: { path: urlsPath, headers: urlsHeaders },
     imageAdKey: imageRow!.asset_key,
     upload: { id: upload.id, partSize, partCount: upload.partCount },
     unknownId: crypto.randomUUID(),

@@ -218,9 +218,9 @@ describe("ads", () => {
       { status: "ready", asset_key: `ads/${id}/hls/${VERSION}/master.m3u8`, hls_prefix: `ads/${id}/hls/${VERSION}/`, duration: 4 },
     ]);
     expect(await (await adminJson(base, body, "PUT")).json()).toEqual({ changed: false });
-    // The old FILM ad playlist URL: its stored master while signing is off, its tokened playlist route while on.
+    // The old FILM ad playlist URL: the ad's playlist route (tokened when signing is on).
     const old = `/api/v1/resource/media/advertisement/${id}.m3u8`;
-    expect((await call(old, { redirect: "manual" })).headers.get("location")).toBe(`https://cdn.test/api/v1/resource/media/ads/${id}/hls/${VERSION}/master.m3u8`);
+    expect((await call(old, { redirect: "manual" })).headers.get("location")).toBe(`https://cdn.test/api/v1/resource/ad_list/${id}/master.m3u8`);
     const signed = await callWith(old, { redirect: "manual" }, { MEDIA_SIGNING: "on" });
     expect(signed.headers.get("location")).toBe(`https://cdn.test/api/v1/resource/ad_list/${id}/master.m3u8`);
     expect(await reasonOf(await callWith(`/api/v1/resource/media/advertisement/${id}-0.ts`, { redirect: "manual" }, { MEDIA_SIGNING: "on" }), 403)).toContain("MEDIA_SIGNING");

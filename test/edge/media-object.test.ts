@@ -197,10 +197,10 @@ describe("GET /media_list/{route}/{id}/{episode}/{key}", () => {
       expect(res.status, bad).toBe(400);
       expect((await res.json<{ reason: string }>()).reason, bad).toMatch(/^param\.key:/);
     }
-    // The master playlist the transcoder wrote is such a file too.
+    // The master playlist the transcoder wrote is stored there too, but never served raw (no ads in it).
     await env.MEDIA.put(`${ep.prefix}master.m3u8`, "#EXTM3U\n");
     const master = await call(`${ep.path}/master.m3u8`);
-    expect(master.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
-    expect(await body(master)).toBe("#EXTM3U\n");
+    expect(master.status).toBe(403);
+    expect(((await master.json()) as { reason: string }).reason).toMatch(/served only stitched/);
   });
 });

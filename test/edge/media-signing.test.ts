@@ -57,15 +57,15 @@ describe("MEDIA_SIGNING=on", () => {
     const foreign = await call(`${M}${otherEpisode.prefix}720p/seg_00000.ts${content.search}`, {}, ON);
     expect(foreign.status).toBe(403);
 
-    const expired = await signGrant(SECRET, { m: "GET", p: ep.prefix, e: Math.floor(Date.now() / 1000) - 1 });
+    const expired = await signGrant(SECRET, { u: "viewer-media", m: "GET", p: ep.prefix, e: Math.floor(Date.now() / 1000) - 1 });
     const late = await call(`${content.pathname}?token=${expired}`, {}, ON);
     expect(late.status).toBe(403);
     expect(await late.json()).toEqual({ reason: "token: token expired" });
 
-    const put = await signGrant(SECRET, { m: "PUT", p: ep.prefix, e: Math.floor(Date.now() / 1000) + 60 });
+    const put = await signGrant(SECRET, { u: "viewer-media", m: "PUT", p: ep.prefix, e: Math.floor(Date.now() / 1000) + 60 });
     expect((await call(`${content.pathname}?token=${put}`, {}, ON)).status).toBe(403);
 
-    const forged = await signGrant("another-secret", { m: "GET", p: ep.prefix, e: Math.floor(Date.now() / 1000) + 60 });
+    const forged = await signGrant("another-secret", { u: "viewer-media", m: "GET", p: ep.prefix, e: Math.floor(Date.now() / 1000) + 60 });
     expect((await call(`${content.pathname}?token=${forged}`, {}, ON)).status).toBe(403);
 
     // HEAD is held to the same rule.
@@ -76,7 +76,7 @@ describe("MEDIA_SIGNING=on", () => {
     const { ep } = await signedScene();
     await env.MEDIA.put(`${ep.prefix}key.bin`, new Uint8Array(16));
     expect((await call(`${ep.path}/key.bin`, {}, ON)).status).toBe(403);
-    const token = await signGrant(SECRET, { m: "GET", p: ep.prefix, e: Math.floor(Date.now() / 1000) + 60 });
+    const token = await signGrant(SECRET, { u: "viewer-media", m: "GET", p: ep.prefix, e: Math.floor(Date.now() / 1000) + 60 });
     expect((await call(`${ep.path}/key.bin?token=${token}`, {}, ON)).status).toBe(200);
 
     const poster = `films/${ep.filmId}/poster/${crypto.randomUUID()}.png`;

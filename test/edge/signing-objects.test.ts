@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseRange } from "../../edge/internal/objects";
-import { call, files, grant, inAnHour, keysUnder, reasonOf, sha256 } from "./upload-support";
+import { call, files, grant, inAnHour, keysUnder, liveJob, reasonOf, sha256 } from "./upload-support";
 
 const OBJECTS = "/api/v1/internal/objects/";
 
@@ -12,7 +12,8 @@ describe("GET /api/v1/internal/objects/{key} (signed)", { timeout: 30_000 }, () 
     const key = `films/${crypto.randomUUID()}/episodes/line1/1/source/${crypto.randomUUID()}`;
     const body = files.mp4(100_000, 21);
     await env.MEDIA.put(key, body, { httpMetadata: { contentType: "video/mp4" } });
-    const token = await grant({ m: "GET", k: key, e: inAnHour() });
+    const j = await liveJob({ sourceKey: key });
+    const token = await grant({ u: "job-source", m: "GET", k: key, e: inAnHour(), j });
 
     const res = await call(`${OBJECTS}${key}?token=${token}`);
     expect(res.status).toBe(200);
@@ -34,20 +35,22 @@ describe("GET /api/v1/internal/objects/{key} (signed)", { timeout: 30_000 }, () 
     expect((await call(`${OBJECTS}${key}?token=${token}`, { headers: { range: "bytes=0-1,5-6" } })).status).toBe(200);
 
     const missing = `films/${crypto.randomUUID()}/x`;
-    await reasonOf(await call(`${OBJECTS}${missing}?token=${await grant({ m: "GET", k: missing, e: inAnHour() })}`), 404);
+    await reasonOf(await call(`${OBJECTS}${missing}?token=${await grant({ u: "job-source", m: "GET", k: missing, e: inAnHour(), j: await liveJob({ sourceKey: missing }) })}`), 404);
   });
 
   it("refuses forged, expired, wrong-method and out-of-scope tokens with 403", async () => {
     const key = `films/${crypto.randomUUID()}/episodes/line1/1/source/${crypto.randomUUID()}`;
     await env.MEDIA.put(key, "secret source");
     const e = inAnHour();
+    const j = await liveJob({ sourceKey: key });
     const cases: [string | null, RegExp][] = [
       [null, /missing/],
-      [await grant({ m: "GET", k: key, e }, "another-secret"), /signature/],
-      [await grant({ m: "GET", k: key, e: Math.floor(Date.now() / 1000) - 5 }), /expired/],
-      [await grant({ m: "PUT", k: key, e }), /method/],
-      [await grant({ m: "GET", k: `${key}-other`, e }), /cover/],
-      [await grant({ m: "GET", p: `films/${crypto.randomUUID()}/`, e }), /cover/],
+      [await grant({ u: "job-source", m: "GET", k: key, e, j }, "another-secret"), /signature/],
+      [await grant({ u: "job-source", m: "GET", k: key, e: Math.floor(Date.now() / 1000) - 5, j }), /expired/],
+      [await grant({ u: "job-source", m: "PUT", k: key, e, j }), /method/],
+      [await grant({ u: "job-source", m: "GET", k: `${key}-other`, e, j }), /cover/],
+      [await grant({ u: "job-source", m: "GET", p: `films/${crypto.randomUUID()}/`, e, j }), /cover/],
+      [await grant({ u: "job-source", m: "GET", k: key, e, j: crypto.randomUUID() }), /no longer exists/],
       ["x", /malformed/],
       ["a.b", /signature/],
     ];
@@ -58,7 +61,7 @@ describe("GET /api/v1/internal/objects/{key} (signed)", { timeout: 30_000 }, () 
   });
 
   it("refuses traversal and unsafe keys with 400, before looking at the token", async () => {
-    const token = await grant({ m: "GET", p: "films/", e: inAnHour() });
+    const token = await grant({ u: "job-source", m: "GET", p: "films/", e: inAnHour() });
     for (const raw of [
       "films/a/..%2F..%2Fetc/passwd",
       "films/a/%2e%2e%2fb",
@@ -75,7 +78,7 @@ describe("GET /api/v1/internal/objects/{key} (signed)", { timeout: 30_000 }, () 
     // Dot segments are resolved by URL parsing before the request exists: what arrives is a
     // different key, which the token for the original key does not cover.
     const film = crypto.randomUUID();
-    const scoped = await grant({ m: "GET", p: `films/${film}/`, e: inAnHour() });
+    const scoped = await grant({ u: "job-source", m: "GET", p: `films/${film}/`, e: inAnHour() });
     const res = await call(`${OBJECTS}films/${film}/x/%2e%2e/%2e%2e/${crypto.randomUUID()}/y?token=${scoped}`);
     expect(await reasonOf(res, 403)).toMatch(/cover/);
   });
@@ -84,7 +87,8 @@ describe("GET /api/v1/internal/objects/{key} (signed)", { timeout: 30_000 }, () 
 describe("PUT /api/v1/internal/objects/{key} (signed, under a job's prefix)", { timeout: 30_000 }, () => {
   it("stores the body under the prefix the token covers, with the content type of its extension", async () => {
     const prefix = `films/${crypto.randomUUID()}/episodes/line1/1/hls/${crypto.randomUUID()}/`;
-    const token = await grant({ m: "PUT", p: prefix, e: inAnHour(), s: 1024 * 1024 });
+    const j = await liveJob({ outputPrefix: prefix });
+    const token = await grant({ u: "job-output", m: "PUT", p: prefix, e: inAnHour(), s: 1024 * 1024, j });
     const playlist = "#EXTM3U\n#EXT-X-ENDLIST\n";
     const put = await call(`${OBJECTS}${prefix}720p/index.m3u8?token=${token}`, { method: "PUT", body: playlist, headers: { "content-type": "text/html" } });
     expect(put.status).toBe(201);
@@ -102,14 +106,15 @@ describe("PUT /api/v1/internal/objects/{key} (signed, under a job's prefix)", { 
   it("refuses a token out of scope, of another method, expired or forged (403), too large (413), without length (411): nothing stored", async () => {
     const prefix = `films/${crypto.randomUUID()}/episodes/line1/1/hls/${crypto.randomUUID()}/`;
     const e = inAnHour();
+    const j = await liveJob({ outputPrefix: prefix });
     const body = files.mp4(2000);
     const cases: [string, string, number, RegExp][] = [
-      [`${prefix}a.ts`, await grant({ m: "PUT", p: `films/${crypto.randomUUID()}/`, e, s: 10_000 }), 403, /cover/],
-      [`${prefix}a.ts`, await grant({ m: "GET", p: prefix, e }), 403, /method/],
-      [`${prefix}a.ts`, await grant({ m: "PUT", p: prefix, e: Math.floor(Date.now() / 1000) - 1, s: 10_000 }), 403, /expired/],
-      [`${prefix}a.ts`, await grant({ m: "PUT", p: prefix, e, s: 10_000 }, "forger"), 403, /signature/],
-      [`${prefix}a.ts`, await grant({ m: "PUT", p: prefix, e, s: 1000 }), 413, /Content-Length/],
-      [`${prefix}..%2F..%2Fescape.ts`, await grant({ m: "PUT", p: prefix, e, s: 10_000 }), 400, /key/],
+      [`${prefix}a.ts`, await grant({ u: "job-output", m: "PUT", p: `films/${crypto.randomUUID()}/`, e, s: 10_000, j }), 403, /cover/],
+      [`${prefix}a.ts`, await grant({ u: "job-output", m: "GET", p: prefix, e, j }), 403, /method/],
+      [`${prefix}a.ts`, await grant({ u: "job-output", m: "PUT", p: prefix, e: Math.floor(Date.now() / 1000) - 1, s: 10_000, j }), 403, /expired/],
+      [`${prefix}a.ts`, await grant({ u: "job-output", m: "PUT", p: prefix, e, s: 10_000, j }, "forger"), 403, /signature/],
+      [`${prefix}a.ts`, await grant({ u: "job-output", m: "PUT", p: prefix, e, s: 1000, j }), 413, /Content-Length/],
+      [`${prefix}..%2F..%2Fescape.ts`, await grant({ u: "job-output", m: "PUT", p: prefix, e, s: 10_000, j }), 400, /key/],
     ];
     for (const [key, token, status, reason] of cases) {
       expect(await reasonOf(await call(`${OBJECTS}${key}?token=${token}`, { method: "PUT", body }), status), key).toMatch(reason);
@@ -120,7 +125,7 @@ describe("PUT /api/v1/internal/objects/{key} (signed, under a job's prefix)", { 
         ctl.close();
       },
     });
-    const token = await grant({ m: "PUT", p: prefix, e, s: 10_000 });
+    const token = await grant({ u: "job-output", m: "PUT", p: prefix, e, s: 10_000, j });
     expect(await reasonOf(await call(`${OBJECTS}${prefix}a.ts?token=${token}`, { method: "PUT", body: stream, duplex: "half" } as RequestInit), 411)).toMatch(/Content-Length/);
     expect(await keysUnder(prefix)).toEqual([]);
   });

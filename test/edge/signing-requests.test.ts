@@ -60,9 +60,13 @@ describe("the edge's signed routes and the nonce", { timeout: 30_000 }, () => {
   // An unknown job: a request that passes the signature check gets 404, one that fails it 403.
   const post = (headers: Record<string, string>) => call(PATH, { method: "POST", headers });
 
-  it("accept a request with a nonce and one without", async () => {
+  it("accept a request with a nonce; one without only where no grant is minted", async () => {
     await reasonOf(await post(await signRequest(SECRET, "POST", PATH, "")), 404);
-    await reasonOf(await post(await signRequest(SECRET, "POST", PATH, "", Date.now(), null)), 404);
+    expect(await reasonOf(await post(await signRequest(SECRET, "POST", PATH, "", Date.now(), null)), 403)).toBe(`${NONCE_HEADER}: required on a request that mints grants`);
+    const progress = PATH.replace(/urls$/, "progress");
+    const body = JSON.stringify({ progress: 0.5 });
+    const old = await signRequest(SECRET, "POST", progress, body, Date.now(), null);
+    await reasonOf(await call(progress, { method: "POST", headers: { "content-type": "application/json", ...old }, body }), 404);
   });
 
   it("refuse a request whose nonce was swapped, dropped or malformed (403)", async () => {

@@ -76,8 +76,8 @@ describe("signed multipart upload of an episode source", { timeout: 30_000 }, ()
     expect(await count("SELECT count(*) AS n FROM jobs WHERE film_id = ?", filmId)).toBe(1);
     const view = (await (await admin(`/api/v1/admin/uploads/${up.id}`)).json()) as { status: string; jobId: string; pending: unknown[] };
     expect(view).toMatchObject({ status: "completed", jobId, pending: [] });
-    // No more parts once completed.
-    await reasonOf(await putPart(up.parts[0]!.url, slice(file, 1)), 409);
+    // No more parts once completed: the part grant died with the open upload.
+    expect(await reasonOf(await putPart(up.parts[0]!.url, slice(file, 1)), 403)).toMatch(/is completed/);
   });
 
   it("resumes after a lost part: the upload lists what arrived and hands fresh URLs for the rest", async () => {
@@ -121,7 +121,7 @@ describe("signed multipart upload of an episode source", { timeout: 30_000 }, ()
     expect(await filmFootprint(filmId)).toEqual(before);
     // R2 forgot the upload: its parts cannot be completed any more.
     await expect(env.MEDIA.resumeMultipartUpload(up.key, r2UploadId).complete([])).rejects.toThrow();
-    await reasonOf(await putPart(up.parts[1]!.url, slice(file, 2)), 404);
+    expect(await reasonOf(await putPart(up.parts[1]!.url, slice(file, 2)), 403)).toMatch(/no longer exists/);
     await reasonOf(await admin(`/api/v1/admin/uploads/${up.id}/complete`, { method: "POST" }), 404);
   });
 
@@ -186,11 +186,11 @@ describe("refusals (nothing changes)", { timeout: 30_000 }, () => {
     const path1 = `/api/v1/admin/uploads/${up.id}/parts/1`;
     const e = Math.floor(Date.now() / 1000) + 600;
     const tokens: [string, RegExp][] = [
-      [await signGrant("wrong-secret", { m: "PUT", k: `uploads/${up.id}/parts/1`, e, s: PART }), /signature/],
-      [await signGrant("test-signing-secret", { m: "PUT", k: `uploads/${up.id}/parts/1`, e: Math.floor(Date.now() / 1000) - 1, s: PART }), /expired/],
-      [await signGrant("test-signing-secret", { m: "GET", k: `uploads/${up.id}/parts/1`, e, s: PART }), /method/],
+      [await signGrant("wrong-secret", { u: "upload-part", m: "PUT", k: `uploads/${up.id}/parts/1`, e, s: PART }), /signature/],
+      [await signGrant("test-signing-secret", { u: "upload-part", m: "PUT", k: `uploads/${up.id}/parts/1`, e: Math.floor(Date.now() / 1000) - 1, s: PART }), /expired/],
+      [await signGrant("test-signing-secret", { u: "upload-part", m: "GET", k: `uploads/${up.id}/parts/1`, e, s: PART }), /method/],
       [new URL(up.parts[1]!.url).searchParams.get("token")!, /cover/],
-      [await signGrant("test-signing-secret", { m: "PUT", p: `uploads/${crypto.randomUUID()}/`, e, s: PART }), /cover/],
+      [await signGrant("test-signing-secret", { u: "upload-part", m: "PUT", p: `uploads/${crypto.randomUUID()}/`, e, s: PART }), /cover/],
       ["", /missing/],
       ["abc.def.ghi", /malformed/],
     ];

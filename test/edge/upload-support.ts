@@ -36,6 +36,21 @@ export async function grant(g: Parameters<typeof signGrant>[1], secret = SIGNING
 
 export const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 
+/**
+ * A job row the object routes can check a job grant against (the transcoder's grants live only while
+ * their job is queued or running). Returns its id.
+ */
+export async function liveJob(opts: { sourceKey?: string; outputPrefix?: string; status?: string } = {}): Promise<string> {
+  const id = crypto.randomUUID();
+  const now = Date.now();
+  await env.DB.prepare(
+    "INSERT INTO jobs (id, kind, status, source_key, output_prefix, created_at, updated_at) VALUES (?, 'episode', ?, ?, ?, ?, ?)",
+  )
+    .bind(id, opts.status ?? "running", opts.sourceKey ?? `films/${id}/episodes/line1/1/source/${id}`, opts.outputPrefix ?? `films/${id}/episodes/line1/1/hls/${id}/`, now, now)
+    .run();
+  return id;
+}
+
 export async function reasonOf(res: Response, status: number): Promise<string> {
   const text = await res.text();
   expect(res.status, text).toBe(status);

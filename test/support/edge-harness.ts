@@ -8,7 +8,6 @@ import { Queue } from "bullmq";
 import { Miniflare } from "miniflare";
 import { AdminClient, type FilmInput } from "../../scripts/harness/admin-client";
 import { type JobView, jobIsOver } from "../../schema/jobs";
-import { signGrant } from "../../schema/signing";
 import { redisOptions } from "../../transcoder/src/queue";
 import { type HostileProxy, startHostileProxy } from "./hostile-proxy";
 import { listKeys } from "./hostile-storage";
@@ -114,15 +113,20 @@ export const finished = jobIsOver;
 
 // ---- R2 ---------------------------------------------------------------------------------------
 
-/** Reads an object through the edge's signed GET route (the way the transcoder reads sources). */
+/**
+ * Reads an object from the edge's R2 as stored (no route serves a finished job's raw playlists: the
+ * internal route only while the job runs, the media route never), 404 when absent.
+ */
 export async function readObject(h: Harness, key: string): Promise<Response> {
-  const token = await signGrant(TEST_SIGNING_SECRET, { m: "GET", k: key, e: Math.floor(Date.now() / 1000) + 600 });
-  return fetch(`${h.edge.url}/api/v1/internal/objects/${key}?token=${encodeURIComponent(token)}`);
+  const obj = await inspect(h, (s) => s.read(key));
+  return obj ? new Response(Buffer.from(obj.bytes), { status: 200, headers: { "content-type": obj.contentType } }) : new Response(null, { status: 404 });
 }
 
 export interface EdgeState {
   /** Every key under a prefix in R2, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** An object's bytes and the content type it was stored with, or null. */
+  read(key: string): Promise<{ bytes: Uint8Array; contentType: string } | null>;
   /** A read-only query of D1. */
   sql<T>(query: string, ...params: unknown[]): Promise<T[]>;
 }
@@ -146,6 +150,10 @@ export async function inspect<T>(h: Harness, look: (state: EdgeState) => Promise
     const db = await mf.getD1Database("DB");
     return await look({
       list: (prefix) => listKeys(bucket, prefix),
+      async read(key) {
+        const obj = await bucket.get(key);
+        return obj ? { bytes: new Uint8Array(await obj.arrayBuffer()), contentType: obj.httpMetadata?.contentType ?? "application/octet-stream" } : null;
+      },
       async sql<R>(query: string, ...params: unknown[]) {
         return (await db.prepare(query).bind(...params).all<R>()).results;
       },

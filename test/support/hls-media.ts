@@ -1,6 +1,7 @@
 // HLS fixtures for tests and benchmarks that drive a running edge: tiny renditions encoded by
 // ffmpeg from lavfi sources, then put into the edge's R2 the way the transcoder does (signed PUTs
-// to the internal objects route under one prefix grant).
+// to the internal objects route under one job-output grant, which the edge honours only while its
+// job row is queued or running: insert it with runningJobSql first, finish it with completeJobSql).
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -30,9 +31,17 @@ export async function encodeHlsRendition(
   ]);
 }
 
-/** Every file under `local` stored at `prefix` + its relative path, eight at a time. */
-export async function storeDir(edgeUrl: string, secret: string, local: string, prefix: string): Promise<void> {
-  const token = await signGrant(secret, { m: "PUT", p: prefix, e: Math.floor(Date.now() / 1000) + 3600, s: 10 * 1024 * 1024 });
+/** A job row (running) whose output grant may write under `outputPrefix`. */
+export const runningJobSql = (jobId: string, outputPrefix: string, now = Date.now()) =>
+  "INSERT INTO jobs (id, kind, status, source_key, output_prefix, created_at, updated_at) VALUES " +
+  `('${jobId}', '${outputPrefix.startsWith("ads/") ? "ad" : "episode"}', 'running', '${outputPrefix}source', '${outputPrefix}', ${now}, ${now});`;
+
+/** The job's output is whole: its grant writes nothing more. */
+export const completeJobSql = (jobId: string) => `UPDATE jobs SET status = 'complete', progress = 1 WHERE id = '${jobId}';`;
+
+/** Every file under `local` stored at `prefix` + its relative path, eight at a time, as job `jobId` (running) writes its output. */
+export async function storeDir(edgeUrl: string, secret: string, local: string, prefix: string, jobId: string): Promise<void> {
+  const token = await signGrant(secret, { u: "job-output", m: "PUT", p: prefix, e: Math.floor(Date.now() / 1000) + 3600, s: 10 * 1024 * 1024, j: jobId });
   const queue = readdirSync(local, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
   await Promise.all(
     Array.from({ length: 8 }, async () => {

@@ -5,7 +5,8 @@
 // Pure: signing is Web Crypto only; the fixtures (ids of real rows) come from the test.
 
 import { signPlan } from "../../edge/hls/plan-token";
-import { type Grant, signGrant, signRequest } from "../../schema/signing";
+import { signImpression } from "../../edge/playback/impression-token";
+import { type Grant, base64url, hmac, signGrant, signRequest } from "../../schema/signing";
 import { BAD_ENUMS, BAD_IDS, BAD_NUMBERS, type Labeled, ODD_SEARCH_TEXTS, TRAVERSAL_KEYS } from "./hostile-values";
 
 /** Real rows and objects the cases aim at, so a request gets past the outer checks to the deep ones. */
@@ -14,12 +15,16 @@ export interface HostileFixtures {
   signingSecret: string;
   /** A film with actors and directors, no episodes. */
   filmId: string;
-  /** A ready episode with two renditions and their segments in R2. */
-  ready: { filmId: string; route: string; episode: string; prefix: string; rendition: string; segmentKey: string };
+  /** A ready episode with two renditions and their segments in R2; `jobId`: its job, complete. */
+  ready: { filmId: string; route: string; episode: string; prefix: string; rendition: string; segmentKey: string; jobId: string };
   /** An episode whose source was uploaded and whose job is queued (status processing). */
   processing: { filmId: string; route: string; episode: string; jobId: string; outputPrefix: string; sourceKey: string };
   /** A ready FILM ad. */
   filmAdId: string;
+  /** The first segment of that ad's only rendition. */
+  filmAdSegmentKey: string;
+  /** A signed /urls request of the processing job, already answered once (its nonce is used). */
+  usedUrls: { path: string; headers: Record<string, string> };
   /** An image ad's key (public under the media route). */
   imageAdKey: string;
   /** An open signed multipart upload of two parts (part 1 is 8 MiB). */
@@ -347,19 +352,19 @@ function mediaCases() {
     }));
   }
   add("media: a segment with MEDIA_SIGNING on and an expired token → 403", 403, async (fx) => ({
-    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { m: "GET", p: fx.ready.prefix, e: nowSeconds() - 60 })}`),
+    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { u: "viewer-media", m: "GET", p: fx.ready.prefix, e: nowSeconds() - 60 })}`),
     vars: { MEDIA_SIGNING: "on" },
   }));
   add("media: a segment with MEDIA_SIGNING on and another prefix's token → 403", 403, async (fx) => ({
-    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { m: "GET", p: `films/${fx.unknownId}/`, e: inAnHour() })}`),
+    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { u: "viewer-media", m: "GET", p: `films/${fx.unknownId}/`, e: inAnHour() })}`),
     vars: { MEDIA_SIGNING: "on" },
   }));
   add("media: a segment with MEDIA_SIGNING on and a PUT token → 403", 403, async (fx) => ({
-    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { m: "PUT", p: fx.ready.prefix, e: inAnHour() })}`),
+    ...get(`${M}/${fx.ready.segmentKey}?token=${await grant(fx, { u: "viewer-media", m: "PUT", p: fx.ready.prefix, e: inAnHour() })}`),
     vars: { MEDIA_SIGNING: "on" },
   }));
   add("media: a segment with MEDIA_SIGNING on and a forged token → 403", 403, async (fx) => ({
-    ...get(`${M}/${fx.ready.segmentKey}?token=${forge(await grant(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() }))}`),
+    ...get(`${M}/${fx.ready.segmentKey}?token=${forge(await grant(fx, { u: "viewer-media", m: "GET", p: fx.ready.prefix, e: inAnHour() }))}`),
     vars: { MEDIA_SIGNING: "on" },
   }));
   // Odd but legal conditional and range headers: whatever the answer, never a 5xx.
@@ -710,12 +715,12 @@ function adminCases() {
     body: init.body ?? "x",
   });
   const partGrant = (fx: HostileFixtures, n: number, patch: Partial<Grant> = {}, uploadId = fx.upload.id) =>
-    grant(fx, { m: "PUT", k: `uploads/${uploadId}/parts/${n}`, e: inAnHour(), s: fx.upload.partSize, ...patch } as Grant);
+    grant(fx, { u: "upload-part", m: "PUT", k: `uploads/${uploadId}/parts/${n}`, e: inAnHour(), s: fx.upload.partSize, ...patch } as Grant);
   add("admin: a part without a token → 403", 403, (fx) => part(fx, 1, undefined));
   add("admin: a part with a garbage token → 403", 403, (fx) => part(fx, 1, "garbage"));
   add("admin: a part with a token of 5000 characters → 403", 403, (fx) => part(fx, 1, "t".repeat(5000)));
   add("admin: a part with a forged token → 403", 403, async (fx) => part(fx, 1, forge(await partGrant(fx, 1))));
-  add("admin: a part with a token signed by another secret → 403", 403, async (fx) => part(fx, 1, await grant(fx, { m: "PUT", k: `uploads/${fx.upload.id}/parts/1`, e: inAnHour() }, "other-secret")));
+  add("admin: a part with a token signed by another secret → 403", 403, async (fx) => part(fx, 1, await grant(fx, { u: "upload-part", m: "PUT", k: `uploads/${fx.upload.id}/parts/1`, e: inAnHour() }, "other-secret")));
   add("admin: a part with an expired token → 403", 403, async (fx) => part(fx, 1, await partGrant(fx, 1, { e: nowSeconds() - 60 })));
   add("admin: a part with another part's token → 403", 403, async (fx) => part(fx, 1, await partGrant(fx, 2)));
   add("admin: a part with a GET token → 403", 403, async (fx) => part(fx, 1, await partGrant(fx, 1, { m: "GET" })));
@@ -729,7 +734,7 @@ function adminCases() {
     part(fx, 1, await partGrant(fx, 1), { body: "x", headers: { "content-length": "abc" } }),
   );
   add("admin: a part past the last one, with a valid token → 400", 400, async (fx) => part(fx, 3, await partGrant(fx, 3)));
-  add("admin: a part of an unknown upload, with a valid token → 404", 404, async (fx) => part(fx, 1, await partGrant(fx, 1, {}, fx.unknownId), {}, fx.unknownId));
+  add("admin: a part of an unknown upload, with a valid token → 403 (a part grant lives only while its upload is open)", 403, async (fx) => part(fx, 1, await partGrant(fx, 1, {}, fx.unknownId), {}, fx.unknownId));
   for (const [label, n] of [
     ["part 0", "0"],
     ["part -1", "-1"],
@@ -775,8 +780,8 @@ function internalCases() {
     headers,
     body,
   });
-  const sourceGrant = (fx: HostileFixtures, patch: Partial<Grant> = {}) => grant(fx, { m: "GET", k: fx.processing.sourceKey, e: inAnHour(), ...patch } as Grant);
-  const outputGrant = (fx: HostileFixtures, patch: Partial<Grant> = {}) => grant(fx, { m: "PUT", p: fx.processing.outputPrefix, e: inAnHour(), s: 1000, ...patch } as Grant);
+  const sourceGrant = (fx: HostileFixtures, patch: Partial<Grant> = {}) => grant(fx, { u: "job-source", m: "GET", k: fx.processing.sourceKey, e: inAnHour(), j: fx.processing.jobId, ...patch } as Grant);
+  const outputGrant = (fx: HostileFixtures, patch: Partial<Grant> = {}) => grant(fx, { u: "job-output", m: "PUT", p: fx.processing.outputPrefix, e: inAnHour(), s: 1000, j: fx.processing.jobId, ...patch } as Grant);
 
   add("internal: read a source without a token → 403", 403, (fx) => getObject(fx.processing.sourceKey));
   add("internal: read a source with a garbage token → 403", 403, (fx) => getObject(fx.processing.sourceKey, "garbage"));
@@ -786,21 +791,21 @@ function internalCases() {
   add("internal: read a source with a PUT token → 403", 403, async (fx) => getObject(fx.processing.sourceKey, await sourceGrant(fx, { m: "PUT" })));
   add("internal: read a source with another key's token → 403", 403, async (fx) => getObject(fx.processing.sourceKey, await sourceGrant(fx, { k: `${fx.processing.sourceKey}x` })));
   add("internal: read a source with a token of another prefix → 403", 403, async (fx) =>
-    getObject(fx.processing.sourceKey, await grant(fx, { m: "GET", p: `films/${fx.unknownId}/`, e: inAnHour() })),
+    getObject(fx.processing.sourceKey, await sourceGrant(fx, { k: undefined, p: `films/${fx.unknownId}/` })),
   );
   add("internal: read with the admin bearer instead of a token → 403", 403, (fx) => getObject(fx.processing.sourceKey, undefined, bearer(fx)));
   for (const [label, key] of TRAVERSAL_KEYS) {
     add(`internal: read a key with ${label} under a valid prefix token → 400`, 400, async (fx) =>
-      getObject(`${fx.ready.prefix}${key}`, await grant(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() })),
+      getObject(`${fx.ready.prefix}${key}`, await sourceGrant(fx, { k: undefined, p: fx.ready.prefix })),
     );
     add(`internal: write a key with ${label} under a valid prefix token → 400`, 400, async (fx) => putObject(`${fx.processing.outputPrefix}${key}`, await outputGrant(fx)));
   }
   add("internal: read with a plain ../ out of the granted prefix → 4xx", "4xx", async (fx) =>
-    getObject(`${fx.ready.prefix}../../../../../../ads/x/image.png`, await grant(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() })),
+    getObject(`${fx.ready.prefix}../../../../../../ads/x/image.png`, await sourceGrant(fx, { k: undefined, p: fx.ready.prefix })),
   );
   add("internal: write with a plain ../ out of the granted prefix → 4xx", "4xx", async (fx) => putObject(`${fx.processing.outputPrefix}../../source/x`, await outputGrant(fx)));
-  add("internal: read a missing key with a valid token → 404", 404, async (fx) =>
-    getObject(`${fx.ready.prefix}nothing.ts`, await grant(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() })),
+  add("internal: read a key of a live job's prefix that is not its source → 403", 403, async (fx) =>
+    getObject(`${fx.ready.prefix}nothing.ts`, await sourceGrant(fx, { k: undefined, p: fx.ready.prefix })),
   );
   add("internal: read a source with an unsatisfiable range → 416", 416, async (fx) => getObject(fx.processing.sourceKey, await sourceGrant(fx), { range: "bytes=99999999-" }));
   add("internal: read a source with a garbage range → below 500", "below 500", async (fx) => getObject(fx.processing.sourceKey, await sourceGrant(fx), { range: "bytes=-x" }));
@@ -893,6 +898,111 @@ function internalCases() {
   add("internal: an unknown callback kind → 404", 404, (fx) => signedPost(fx, jobPath(fx, "explode"), progress));
 }
 
+// Issue 12: grants used for another purpose or outliving their job or upload, raw playlists, impression
+// tokens, replayed and nonce-less requests that mint grants. Each must be refused and change nothing.
+function issue12Cases() {
+  const OBJ = "/api/v1/internal/objects";
+  const M = "/api/v1/resource/media";
+  const ON = { MEDIA_SIGNING: "on" };
+  const ep = (fx: HostileFixtures) => `/api/v1/resource/media_list/${fx.ready.route}/${fx.ready.filmId}/${fx.ready.episode}`;
+  const put = (path: string): HostileRequest => ({ method: "PUT", path, body: "x" });
+  const viewer = (fx: HostileFixtures, patch: Partial<Grant> = {}) => grant(fx, { u: "viewer-media", m: "GET", p: fx.ready.prefix, e: inAnHour(), ...patch } as Grant);
+  const output = (fx: HostileFixtures, patch: Partial<Grant> = {}) =>
+    grant(fx, { u: "job-output", m: "PUT", p: fx.processing.outputPrefix, e: inAnHour(), s: 1000, j: fx.processing.jobId, ...patch } as Grant);
+  const source = (fx: HostileFixtures, patch: Partial<Grant> = {}) => grant(fx, { u: "job-source", m: "GET", k: fx.processing.sourceKey, e: inAnHour(), j: fx.processing.jobId, ...patch } as Grant);
+  const unsigned = async (fx: HostileFixtures, g: Record<string, unknown>) => {
+    // A grant as minted before purposes existed: correctly signed, no `u`.
+    const payload = base64url(enc.encode(JSON.stringify(g)));
+    return `${payload}.${base64url(await hmac(fx.signingSecret, `grant.${payload}`))}`;
+  };
+
+  // Finding 1: a job's output grant after the job completed (the audit replaced a live, immutable segment).
+  add("grants: overwrite a ready episode's segment with its finished job's output grant → 403", 403, async (fx) =>
+    put(`${OBJ}/${fx.ready.segmentKey}?token=${await output(fx, { p: fx.ready.prefix, j: fx.ready.jobId })}`),
+  );
+  add("grants: add a stray object under a finished job's prefix → 403", 403, async (fx) => put(`${OBJ}/${fx.ready.prefix}stray.ts?token=${await output(fx, { p: fx.ready.prefix, j: fx.ready.jobId })}`));
+  add("grants: read a finished job's source with its source grant → 403", 403, async (fx) =>
+    get(`${OBJ}/${fx.ready.prefix}720p/seg_00000.ts?token=${await source(fx, { k: `${fx.ready.prefix}720p/seg_00000.ts`, j: fx.ready.jobId })}`),
+  );
+  add("grants: an output grant naming an unknown job → 403", 403, async (fx) => put(`${OBJ}/${fx.processing.outputPrefix}a.ts?token=${await output(fx, { j: fx.unknownId })}`));
+  add("grants: an output grant naming no job → 403", 403, async (fx) => put(`${OBJ}/${fx.processing.outputPrefix}a.ts?token=${await output(fx, { j: undefined })}`));
+  add("grants: a live job's id on another job's prefix → 403", 403, async (fx) => put(`${OBJ}/${fx.ready.prefix}a.ts?token=${await output(fx, { p: fx.ready.prefix })}`));
+  add("grants: a live job's source grant for a key that is not its source → 403", 403, async (fx) =>
+    get(`${OBJ}/${fx.ready.segmentKey}?token=${await source(fx, { k: fx.ready.segmentKey })}`),
+  );
+  // Purposes: every grant on a route made for another.
+  add("grants: write a job's output with a viewer-media grant → 403", 403, async (fx) => put(`${OBJ}/${fx.processing.outputPrefix}a.ts?token=${await viewer(fx, { m: "PUT", p: fx.processing.outputPrefix })}`));
+  add("grants: write a job's output with a part grant → 403", 403, async (fx) =>
+    put(`${OBJ}/${fx.processing.outputPrefix}a.ts?token=${await grant(fx, { u: "upload-part", m: "PUT", p: fx.processing.outputPrefix, e: inAnHour(), s: 1000 })}`),
+  );
+  // Finding 3: a part token was also a PUT grant on the object route.
+  add("grants: write a part's key through the object route with the part's grant → 403", 403, async (fx) =>
+    put(`${OBJ}/uploads/${fx.upload.id}/parts/1?token=${await grant(fx, { u: "upload-part", m: "PUT", k: `uploads/${fx.upload.id}/parts/1`, e: inAnHour(), s: fx.upload.partSize })}`),
+  );
+  add("grants: read a source with a job-output grant → 403", 403, async (fx) => get(`${OBJ}/${fx.processing.sourceKey}?token=${await output(fx, { m: "GET", p: undefined, k: fx.processing.sourceKey })}`));
+  add("grants: read a source with a viewer-media grant → 403", 403, async (fx) => get(`${OBJ}/${fx.processing.sourceKey}?token=${await viewer(fx, { p: undefined, k: fx.processing.sourceKey })}`));
+  add("grants: write with a grant without a purpose → 403", 403, async (fx) =>
+    put(`${OBJ}/${fx.processing.outputPrefix}a.ts?token=${await unsigned(fx, { m: "PUT", p: fx.processing.outputPrefix, e: inAnHour(), s: 1000 })}`),
+  );
+  add("grants: a part with a job-output grant → 403", 403, async (fx) =>
+    put(`/api/v1/admin/uploads/${fx.upload.id}/parts/1?token=${await output(fx, { p: undefined, k: `uploads/${fx.upload.id}/parts/1` })}`),
+  );
+  add("grants: a part with a viewer-media grant → 403", 403, async (fx) =>
+    put(`/api/v1/admin/uploads/${fx.upload.id}/parts/1?token=${await viewer(fx, { m: "PUT", p: `uploads/${fx.upload.id}/` })}`),
+  );
+  add("grants: a part with a grant without a purpose → 403", 403, async (fx) =>
+    put(`/api/v1/admin/uploads/${fx.upload.id}/parts/1?token=${await unsigned(fx, { m: "PUT", k: `uploads/${fx.upload.id}/parts/1`, e: inAnHour(), s: fx.upload.partSize })}`),
+  );
+  for (const [label, token] of [
+    ["a job-source grant", (fx: HostileFixtures) => source(fx, { k: undefined, p: fx.ready.prefix })],
+    ["a job-output grant", (fx: HostileFixtures) => output(fx, { m: "GET", p: fx.ready.prefix })],
+    ["a part grant", (fx: HostileFixtures) => grant(fx, { u: "upload-part", m: "GET", p: fx.ready.prefix, e: inAnHour() })],
+    ["a grant without a purpose", (fx: HostileFixtures) => unsigned(fx, { m: "GET", p: fx.ready.prefix, e: inAnHour() })],
+  ] as const) {
+    add(`grants: a segment with MEDIA_SIGNING on and ${label} of its prefix → 403`, 403, async (fx) => ({ ...get(`${M}/${fx.ready.segmentKey}?token=${await token(fx)}`), vars: ON }));
+  }
+
+  // Finding 2: raw playlists skip the ads.
+  for (const [label, vars] of [
+    ["off", {}],
+    ["on", ON],
+  ] as const) {
+    add(`playlists: the episode's master.m3u8 by the media route, MEDIA_SIGNING ${label}, with a viewer token → 403`, 403, async (fx) => ({
+      ...get(`${M}/${fx.ready.prefix}master.m3u8?token=${await viewer(fx)}`),
+      vars,
+    }));
+    add(`playlists: a rendition's index.m3u8 by the media route, MEDIA_SIGNING ${label} → 403`, 403, async (fx) => ({
+      ...get(`${M}/${fx.ready.prefix}${fx.ready.rendition}/index.m3u8?token=${await viewer(fx)}`),
+      vars,
+    }));
+    add(`playlists: a FILM ad's index.m3u8 by the media route, MEDIA_SIGNING ${label} → 403`, 403, (fx) => ({ ...get(`${M}/${fx.filmAdSegmentKey.replace(/seg_0+\.ts$/, "index.m3u8")}`), vars }));
+    add(`playlists: the side route's master.m3u8, MEDIA_SIGNING ${label}, with a viewer token → 403`, 403, async (fx) => ({ ...get(`${ep(fx)}/master.m3u8?token=${await viewer(fx)}`), vars }));
+  }
+  add("playlists: an upper-case .M3U8 by the media route → 403", 403, (fx) => get(`${M}/${fx.ready.prefix}MASTER.M3U8`));
+  add("playlists: a .m3u by the side route → 403", 403, (fx) => get(`${ep(fx)}/index.m3u`));
+  add("playlists: the side route's master.m3u8 of an unknown episode → 403", 403, (fx) => get(`/api/v1/resource/media_list/line1/${fx.unknownId}/1/master.m3u8`));
+
+  // Finding 4: impressions. The segment is served; nothing is counted (the table checks every row).
+  const imp = (fx: HostileFixtures, secret = fx.signingSecret, adId = fx.filmAdId) =>
+    signImpression(secret, { plan: "AAAAAAAAAAAAAAAA", brk: 0, exp: inAnHour() }, adId);
+  add("impressions: an ad's first segment with a garbage imp → 200, counts nothing", 200, (fx) => get(`${M}/${fx.filmAdSegmentKey}?imp=garbage`));
+  add("impressions: an ad's first segment with an imp signed by another secret → 200, counts nothing", 200, async (fx) => get(`${M}/${fx.filmAdSegmentKey}?imp=${await imp(fx, "other-secret")}`));
+  add("impressions: an ad's first segment with another ad's imp → 200, counts nothing", 200, async (fx) => get(`${M}/${fx.filmAdSegmentKey}?imp=${await imp(fx, fx.signingSecret, fx.unknownId)}`));
+  add("impressions: an expired imp → 200, counts nothing", 200, async (fx) =>
+    get(`${M}/${fx.filmAdSegmentKey}?imp=${await signImpression(fx.signingSecret, { plan: "AAAAAAAAAAAAAAAA", brk: 0, exp: nowSeconds() - 1 }, fx.filmAdId)}`),
+  );
+  add("impressions: HEAD with a valid imp → 200, counts nothing", 200, async (fx) => ({ method: "HEAD", path: `${M}/${fx.filmAdSegmentKey}?imp=${await imp(fx)}` }));
+  add("impressions: a range from byte 1 with a valid imp → 206, counts nothing", 206, async (fx) => get(`${M}/${fx.filmAdSegmentKey}?imp=${await imp(fx)}`, { range: "bytes=1-1" }));
+  add("impressions: an imp of 10 KiB → 400", 400, (fx) => get(`${M}/${fx.filmAdSegmentKey}?imp=${"a".repeat(10 * 1024)}`));
+
+  // Finding 6: a replayed /urls handed fresh grants to the replayer.
+  add("replay: /urls signed again with the nonce of an answered request → 409", 409, (fx) => ({ method: "POST", path: fx.usedUrls.path, headers: fx.usedUrls.headers }));
+  add("replay: /urls signed without a nonce → 403", 403, async (fx) => {
+    const headers = await signRequest(fx.signingSecret, "POST", fx.usedUrls.path, "", Date.now(), null);
+    return { method: "POST", path: fx.usedUrls.path, headers };
+  });
+}
+
 function opsCases() {
   add("ops: /healthz with junk query → 200", 200, () => get("/healthz?x=%ED%A0%80&y=%00"));
   add("ops: POST /healthz → 404", 404, () => ({ method: "POST", path: "/healthz", body: "x" }));
@@ -919,6 +1029,7 @@ uploadCases();
 authCases();
 adminCases();
 internalCases();
+issue12Cases();
 opsCases();
 
 /** Every hostile case, in a stable order. */
