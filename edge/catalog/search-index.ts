@@ -1,9 +1,10 @@
 /**
- * Rewrites one film's search entry from its films row (films.actors / films.directors are kept from
- * film_people by triggers). The triggers of migration 0002_fts keep films_fts in sync on every write;
- * this is for an explicit reindex (POST /upload/media/search_engine/{id}). The DELETE by film_id
- * (a scan of films_fts, fine for a rare admin call) also clears an entry left under another rowid.
- * Run both in one batch; a film that does not exist ends with no entry.
+ * Rewrites one film's search entries (films_fts and films_chars) from its films row (films.actors /
+ * films.directors are kept from film_people by triggers). The triggers of migrations 0002_fts and
+ * 0004_search_chars keep both in sync on every write; this is for an explicit reindex
+ * (POST /upload/media/search_engine/{id}). The DELETE by film_id (a scan of films_fts, fine for a rare
+ * admin call) also clears an entry left under another rowid. Run them in one batch; a film that does
+ * not exist ends with no entry.
  */
 export function reindexFilmStatements(db: D1Database, filmId: string): D1PreparedStatement[] {
   return [
@@ -16,5 +17,10 @@ export function reindexFilmStatements(db: D1Database, filmId: string): D1Prepare
           "FROM films f WHERE f.id = ?",
       )
       .bind(filmId),
+    db.prepare(`INSERT OR REPLACE INTO films_chars (rowid, title, introduction, people) SELECT f.rowid, ${CHARS_ENTRY_SQL} FROM films f WHERE f.id = ?`).bind(filmId),
   ];
 }
+
+/** films_chars's entry for the films row f : each character then a space, a space as "_", people as "/ name / name /" (what the triggers of migration 0004_search_chars write). */
+const CHARS_ENTRY_SQL =
+  "(SELECT coalesce(group_concat(iif(substr(s.t, j.key + 1, 1) = ' ', '_', substr(s.t, j.key + 1, 1)), ' '), '') FROM (SELECT f.title AS t) AS s, json_each('[' || rtrim(replace(hex(zeroblob(length(s.t))), '00', '0,'), ',') || ']') AS j), (SELECT coalesce(group_concat(iif(substr(s.t, j.key + 1, 1) = ' ', '_', substr(s.t, j.key + 1, 1)), ' '), '') FROM (SELECT f.introduction AS t) AS s, json_each('[' || rtrim(replace(hex(zeroblob(length(s.t))), '00', '0,'), ',') || ']') AS j), (SELECT coalesce(group_concat(iif(substr(s.t, j.key + 1, 1) = ' ', '_', substr(s.t, j.key + 1, 1)), ' '), '') FROM (SELECT '/ ' || (SELECT coalesce(group_concat(value, ' / '), '') FROM (SELECT value FROM json_each(f.actors) UNION ALL SELECT value FROM json_each(f.directors))) || ' /' AS t) AS s, json_each('[' || rtrim(replace(hex(zeroblob(length(s.t))), '00', '0,'), ',') || ']') AS j)";

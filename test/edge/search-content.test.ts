@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { reindexFilmStatements } from "../../edge/catalog";
-import { ftsString, MAX_TRIGRAMS, planSearch } from "../../edge/catalog/search-query";
+import { ftsString, MAX_QUERY_CHARS, planSearch, spacedChars, variantsOf } from "../../edge/catalog/search-query";
 import { get, insertFilm } from "./seed-fixtures";
 
 const A = "/api/v1/affair";
@@ -215,27 +215,54 @@ describe("GET /affair/search/celebrity", () => {
 });
 
 describe("planSearch (pure)", () => {
-  it("quotes every trigram, so no user text becomes FTS5 syntax", () => {
+  // Every double-quoted string of an expression, and what is left outside them: only our syntax.
+  const outside = (match: string) => match.replace(/"(?:[^"]|"")*"/g, "S");
+
+  it("quotes every piece of user text, so none of it becomes FTS5 syntax", () => {
     const plan = planSearch('ab"c NEAR( title:x');
-    expect(plan.kind).toBe("match");
-    if (plan.kind !== "match") return;
-    expect(plan.trigrams).toEqual(['ab"', 'b"c', "nea", "ear", "ar(", "tit", "itl", "tle", "le:", "e:x"]);
-    expect(plan.match).toBe(plan.trigrams.map(ftsString).join(" OR "));
+    expect(plan.kind).toBe("search");
+    if (plan.kind !== "search") return;
+    expect(plan.table).toBe("films_fts");
+    expect(plan.arms[0]!.match).toBe(`title : (${ftsString('ab"c near( title:x')})`);
+    for (const arm of plan.arms) expect(outside(arm.match)).toMatch(/^[a-z{} :()SANDORT]+$/);
     expect(ftsString('b"c')).toBe('"b""c"');
   });
 
-  it("falls back to substrings when no word has three characters", () => {
-    expect(planSearch("爱")).toEqual({ kind: "substring", terms: ["爱"] });
-    expect(planSearch("王菲 ab 王菲")).toEqual({ kind: "substring", terms: ["王菲", "ab"] });
+  it("ranks verbatim title, introduction, people, then all words, then typo variants", () => {
+    const plan = planSearch("Silent  River");
+    if (plan.kind !== "search") throw new Error("not a search");
+    expect(plan.arms.map((a) => a.name)).toEqual([
+      "title", "introduction", "people",
+      "title: words", "introduction: words", "people: words",
+      "title: typo", "introduction: typo", "people: typo",
+    ]);
+    expect(plan.arms[1]!.match).toBe('introduction : ("silent river") NOT (({title} : ("silent river")))');
+    expect(plan.arms[3]!.match).toBe('title : ("silent" AND "river") NOT (("silent river"))');
+    expect(plan.arms[6]!.match).toContain('("sil" OR "ent") AND ("riv" OR "ive" OR "ver")');
+  });
+
+  it("matches long words by halves in the typo arms, and leaves out arms that would repeat", () => {
+    expect(variantsOf("intersteller")).toEqual(["inters", "teller"]);
+    expect(variantsOf("harbr")).toEqual(["har", "arb", "rbr"]);
+    const one = planSearch("Intersteller");
+    expect(one.kind === "search" && one.arms.map((a) => a.name)).toEqual(["title", "introduction", "people", "title: typo", "introduction: typo", "people: typo"]);
+    const short = planSearch("the");
+    expect(short.kind === "search" && short.arms.map((a) => a.name)).toEqual(["title", "introduction", "people"]);
+  });
+
+  it("looks for texts of one or two characters in films_chars, one token per character", () => {
+    expect(planSearch("爱")).toMatchObject({ table: "films_chars", text: "爱", arms: [{ match: 'title : ("爱")' }, {}, {}] });
+    expect(planSearch("王菲")).toMatchObject({ table: "films_chars", arms: [{ match: 'title : ("王 菲")' }, {}, {}] });
+    expect(planSearch("a b")).toMatchObject({ table: "films_fts", text: "a b" });
+    expect(spacedChars("of x")).toBe("o f _ x");
     expect(planSearch(" \u200B ")).toEqual({ kind: "empty" });
   });
 
-  it("caps the trigrams and normalizes width, case and surrogates", () => {
-    const plan = planSearch("abcdefghijklmnopqrstuvwxyz0123456789");
-    expect(plan.kind === "match" && plan.trigrams.length).toBe(MAX_TRIGRAMS);
-    expect(planSearch("ＡＢＣ")).toMatchObject({ trigrams: ["abc"], phrases: ["abc"] });
-    expect(planSearch("Intersteller")).toMatchObject({ phrases: ["intersteller", "inters", "teller"] });
-    expect(planSearch("a\uD800bc")).toEqual({ kind: "substring", terms: ["a", "bc"] });
-    expect(planSearch("🎬🍿🎥")).toMatchObject({ trigrams: ["🎬🍿🎥"] });
+  it("caps the text and the words, and normalizes width, case and surrogates", () => {
+    const long = planSearch("abcdefgh ".repeat(20));
+    expect(long.kind === "search" && Array.from(long.text).length).toBeLessThanOrEqual(MAX_QUERY_CHARS);
+    expect(planSearch("ＡＢＣ")).toMatchObject({ text: "abc" });
+    expect(planSearch("a\uD800bc")).toMatchObject({ text: "a bc" });
+    expect(planSearch("🎬🍿🎥")).toMatchObject({ table: "films_fts", text: "🎬🍿🎥" });
   });
 });
