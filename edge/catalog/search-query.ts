@@ -11,13 +11,15 @@
 //  - Arms, for a text of three characters or more (films_fts, trigram tokenizer: a quoted string is
 //    a substring match, spaces included):
 //      1-3. the whole text verbatim in the title, else the introduction, else the people;
-//      4-6. (two words or more) every word of three characters or more, anywhere in one field;
-//      7-9. (typo tolerance) every such word by one of its variants: its two halves for words of six
-//           characters or more (one typo spoils at most one half), its trigrams for shorter words.
+//      4-6. (two words or more) every word of three characters or more, anywhere in one field.
 //    Each arm excludes the films of the arms before it, so a film appears once, in its best arm.
+//  - Typo arms, a second pass run only when arms 1-6 find no film at all (a fuzzy pass never
+//    outranks nor costs anything beside a text that is found): every such word by one of its
+//    variants, its two halves for words of six characters or more (one typo spoils at most one
+//    half), its trigrams for shorter words; title, then introduction, then people.
 //  - A text of one or two characters (one or two Chinese characters, "of", a letter) has no trigram:
-//    it is a phrase of one or two tokens in films_chars, where every character is a token
-//    (migration 0004_search_chars), arms 1-3 only.
+//    it is one token of films_chars, which holds every character and every pair of adjacent
+//    characters as a token (migration 0004_search_chars), arms 1-3 only.
 
 /** Characters of the query used at most (longer input is cut, not refused). */
 export const MAX_QUERY_CHARS = 64;
@@ -34,7 +36,16 @@ export interface Arm {
   match: string;
 }
 
-export type SearchPlan = { kind: "empty" } | { kind: "search"; table: SearchTable; text: string; arms: Arm[] };
+export type SearchPlan =
+  | { kind: "empty" }
+  | {
+      kind: "search";
+      table: SearchTable;
+      text: string;
+      arms: Arm[];
+      /** The fallback pass, and the expression (any field) whose absence lets it run. */
+      typo: { arms: Arm[]; unless: string } | null;
+    };
 
 // Unpaired UTF-16 surrogates cannot be encoded as UTF-8 (the D1 wire): drop them, keep pairs.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -72,9 +83,14 @@ export function ftsString(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
 }
 
-/** A text as films_chars holds it: every character followed by a space, a space written as "_". */
-export function spacedChars(text: string): string {
-  return Array.from(text, (c) => (c === " " ? "_" : c)).join(" ");
+/**
+ * A text as films_chars's tokens: each character, then it and the next one; a space written "_".
+ * One character is one token, two characters one token (their pair), more a phrase.
+ */
+export function charTokens(text: string): string[] {
+  const cs = Array.from(text, (c) => (c === " " ? "_" : c));
+  if (cs.length === 2) return [cs.join("")];
+  return cs.flatMap((c, i) => (i + 1 < cs.length ? [c, c + cs[i + 1]] : [c]));
 }
 
 const FIELDS = ["title", "introduction", "people"] as const;
@@ -96,7 +112,7 @@ export function planSearch(raw: string): SearchPlan {
   if (words.length === 0) return { kind: "empty" };
   const text = words.join(" ");
   if (Array.from(text).length < 3) {
-    return { kind: "search", table: "films_chars", text, arms: fieldArms("", ftsString(spacedChars(text)), []) };
+    return { kind: "search", table: "films_chars", text, arms: fieldArms("", ftsString(charTokens(text).join(" ")), []), typo: null };
   }
   const phrase = ftsString(text);
   const arms = fieldArms("", phrase, []);
@@ -107,11 +123,9 @@ export function planSearch(raw: string): SearchPlan {
     arms.push(...fieldArms("words", all, before));
     before.push(all);
   }
-  const typo = long.map((w) => `(${variantsOf(w).map(ftsString).join(" OR ")})`).join(" AND ");
-  if (long.length > 0 && !before.includes(typo) && long.some((w) => Array.from(w).length > 3)) {
-    arms.push(...fieldArms("typo", typo, before));
-  }
-  return { kind: "search", table: "films_fts", text, arms };
+  const variants = long.map((w) => `(${variantsOf(w).map(ftsString).join(" OR ")})`).join(" AND ");
+  const typo = long.some((w) => Array.from(w).length > 3) ? { arms: fieldArms("typo", variants, []), unless: before.map((e) => `(${e})`).join(" OR ") } : null;
+  return { kind: "search", table: "films_fts", text, arms, typo };
 }
 
 /** Columns of films (alias f) a SearchFilm is made of. */
@@ -128,8 +142,9 @@ export interface BuiltSearch {
  * offset + limit; UNION ALL keeps the arms' order and stops pulling once the page is complete, so a
  * page whose first arm fills it never runs the others. Films rows are read for the page only.
  */
-export function buildSearchQuery(plan: Extract<SearchPlan, { kind: "search" }>, page: { offset: number; limit: number }): BuiltSearch {
-  const t = plan.table;
+export function buildSearchQuery(table: SearchTable, armList: Arm[], page: { offset: number; limit: number }, unless?: string): BuiltSearch {
+  const t = table;
+  const plan = { arms: armList };
   const n = plan.arms.length;
   const arms = plan.arms.map((_, i) => `SELECT ${i} AS arm, rowid AS rid FROM (SELECT rowid FROM ${t} WHERE ${t} MATCH ?${i + 1} ORDER BY rowid DESC LIMIT ?${n + 1})`);
   // D1 allows few terms per compound SELECT: arms go by threes into nested ones.
@@ -138,14 +153,16 @@ export function buildSearchQuery(plan: Extract<SearchPlan, { kind: "search" }>, 
   return {
     sql:
       `SELECT ${SEARCH_COLUMNS} FROM (SELECT arm, rid FROM (${groups.join(" UNION ALL ")}) LIMIT ?${n + 2} OFFSET ?${n + 3}) AS hit ` +
-      "JOIN films f ON f.rowid = hit.rid ORDER BY hit.arm, hit.rid DESC",
-    params: [...plan.arms.map((a) => a.match), page.offset + page.limit, page.limit, page.offset],
+      "JOIN films f ON f.rowid = hit.rid " +
+      (unless ? `WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE ${t} MATCH ?${n + 4}) ` : "") +
+      "ORDER BY hit.arm, hit.rid DESC",
+    params: [...plan.arms.map((a) => a.match), page.offset + page.limit, page.limit, page.offset, ...(unless ? [unless] : [])],
   };
 }
 
 /**
  * Celebrity search: films with a person of exactly this name. films_chars's people field is
- * "/ name / name /", so the name between delimiters is a phrase; the tokenizer folds case, so the exact
+ * "/ name / name /", so the name between delimiters is a phrase of its tokens; the tokenizer folds case, so the exact
  * (case-sensitive) name is checked on films.actors / films.directors (JSON arrays, the same encoding
  * as json_quote). The newest-added CELEBRITY_CANDIDATES films holding the phrase are read and ordered
  * by update time: exact for any name in fewer films than that, else the newest updates among them.
@@ -154,7 +171,7 @@ export const CELEBRITY_CANDIDATES = 600;
 
 export function buildCelebrityQuery(name: string, page: { offset: number; limit: number }): BuiltSearch {
   // Control characters are no tokens (and NUL would end the FTS5 string): the index holds none either.
-  const match = ftsString(`/ _ ${spacedChars(name.replace(/\p{Cc}/gu, ""))} _ /`);
+  const match = ftsString(charTokens(`/ ${name.replace(/\p{Cc}/gu, "")} /`).join(" "));
   return {
     sql:
       `SELECT ${SEARCH_COLUMNS} FROM (SELECT rowid AS rid FROM films_chars WHERE films_chars MATCH ?1 ORDER BY rowid DESC LIMIT ?2) AS hit ` +

@@ -28,8 +28,14 @@ export const search = resourceApp()
       const reads = new CostedReads(c.env.DB);
       const plan = planSearch(query.content);
       if (plan.kind === "empty") return c.json({ search_films: [] }, 200, reads.headers());
-      const q = buildSearchQuery(plan, pageOf(query));
-      const rows = await reads.all<SearchRow>(q.sql, q.params);
+      const page = pageOf(query);
+      const q = buildSearchQuery(plan.table, plan.arms, page);
+      let rows = await reads.all<SearchRow>(q.sql, q.params);
+      if (rows.length === 0 && plan.typo) {
+        // Nothing verbatim nor with every word: the typo pass, unless this is a page past the end of found films.
+        const t = buildSearchQuery(plan.table, plan.typo.arms, page, plan.typo.unless);
+        rows = await reads.all<SearchRow>(t.sql, t.params);
+      }
       return c.json({ search_films: rows.map((r) => toSearchFilm(r, c.env.PUBLIC_BASE_URL)) }, 200, reads.headers());
     },
   )

@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { reindexFilmStatements } from "../../edge/catalog";
-import { ftsString, MAX_QUERY_CHARS, planSearch, spacedChars, variantsOf } from "../../edge/catalog/search-query";
+import { charTokens, ftsString, MAX_QUERY_CHARS, planSearch, variantsOf } from "../../edge/catalog/search-query";
 import { get, insertFilm } from "./seed-fixtures";
 
 const A = "/api/v1/affair";
@@ -224,37 +224,38 @@ describe("planSearch (pure)", () => {
     if (plan.kind !== "search") return;
     expect(plan.table).toBe("films_fts");
     expect(plan.arms[0]!.match).toBe(`title : (${ftsString('ab"c near( title:x')})`);
-    for (const arm of plan.arms) expect(outside(arm.match)).toMatch(/^[a-z{} :()SANDORT]+$/);
+    for (const arm of [...plan.arms, ...(plan.typo?.arms ?? [])]) expect(outside(arm.match)).toMatch(/^[a-z{} :()SANDORT]+$/);
+    expect(outside(plan.typo!.unless)).toMatch(/^[ ()SANDOR]+$/);
     expect(ftsString('b"c')).toBe('"b""c"');
   });
 
-  it("ranks verbatim title, introduction, people, then all words, then typo variants", () => {
+  it("ranks verbatim title, introduction, people, then all words; typo variants are a fallback pass", () => {
     const plan = planSearch("Silent  River");
     if (plan.kind !== "search") throw new Error("not a search");
-    expect(plan.arms.map((a) => a.name)).toEqual([
-      "title", "introduction", "people",
-      "title: words", "introduction: words", "people: words",
-      "title: typo", "introduction: typo", "people: typo",
-    ]);
+    expect(plan.arms.map((a) => a.name)).toEqual(["title", "introduction", "people", "title: words", "introduction: words", "people: words"]);
+    expect(plan.typo?.arms.map((a) => a.name)).toEqual(["title: typo", "introduction: typo", "people: typo"]);
+    expect(plan.typo?.unless).toBe('("silent river") OR ("silent" AND "river")');
     expect(plan.arms[1]!.match).toBe('introduction : ("silent river") NOT (({title} : ("silent river")))');
     expect(plan.arms[3]!.match).toBe('title : ("silent" AND "river") NOT (("silent river"))');
-    expect(plan.arms[6]!.match).toContain('("sil" OR "ent") AND ("riv" OR "ive" OR "ver")');
+    expect(plan.typo?.arms[0]!.match).toBe('title : (("sil" OR "ent") AND ("riv" OR "ive" OR "ver"))');
   });
 
   it("matches long words by halves in the typo arms, and leaves out arms that would repeat", () => {
     expect(variantsOf("intersteller")).toEqual(["inters", "teller"]);
     expect(variantsOf("harbr")).toEqual(["har", "arb", "rbr"]);
     const one = planSearch("Intersteller");
-    expect(one.kind === "search" && one.arms.map((a) => a.name)).toEqual(["title", "introduction", "people", "title: typo", "introduction: typo", "people: typo"]);
+    expect(one.kind === "search" && one.arms.map((a) => a.name)).toEqual(["title", "introduction", "people"]);
+    expect(one.kind === "search" && one.typo?.arms[0]!.match).toBe('title : (("inters" OR "teller"))');
     const short = planSearch("the");
-    expect(short.kind === "search" && short.arms.map((a) => a.name)).toEqual(["title", "introduction", "people"]);
+    expect(short.kind === "search" && short.typo).toBe(null);
   });
 
-  it("looks for texts of one or two characters in films_chars, one token per character", () => {
+  it("looks for texts of one or two characters in films_chars, as one token", () => {
     expect(planSearch("爱")).toMatchObject({ table: "films_chars", text: "爱", arms: [{ match: 'title : ("爱")' }, {}, {}] });
-    expect(planSearch("王菲")).toMatchObject({ table: "films_chars", arms: [{ match: 'title : ("王 菲")' }, {}, {}] });
+    expect(planSearch("王菲")).toMatchObject({ table: "films_chars", arms: [{ match: 'title : ("王菲")' }, {}, {}] });
     expect(planSearch("a b")).toMatchObject({ table: "films_fts", text: "a b" });
-    expect(spacedChars("of x")).toBe("o f _ x");
+    expect(charTokens("of x")).toEqual(["o", "of", "f", "f_", "_", "_x", "x"]);
+    expect(charTokens("of")).toEqual(["of"]);
     expect(planSearch(" \u200B ")).toEqual({ kind: "empty" });
   });
 
