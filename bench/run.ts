@@ -11,11 +11,11 @@
 // A full run writes BENCHMARKS.md and bench/results.json; --quick, --only or --state write them under
 // bench/out/ instead, so a partial or scaled-down run never replaces the figures of a full one.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { catalogSpecs, runCatalogBench } from "./catalog";
+import { catalogSpecs, querySet, runCatalogBench, runQuerySet } from "./catalog";
 import { machine } from "./lib/machine";
 import { prepareHlsFixture, storeHlsFixture } from "./lib/hls-fixture";
 import { type BenchResults, type Section, renderMarkdown } from "./lib/report";
@@ -159,7 +159,9 @@ if (want("catalog") || want("playback")) {
       await section("catalog", async () => {
         const specs = await catalogSpecs(edge.url, fixture.filmId);
         const suite = await runCatalogBench(edge.url, specs, load);
-        return { films: settings.films, seedSeconds, stateDir: own ? "fresh" : state, ...load, ...suite };
+        log("query set: search texts of every kind and filter combinations");
+        const queries = await runQuerySet(edge.url, querySet(settings.films), load);
+        return { films: settings.films, seedSeconds, stateDir: own ? "fresh" : state, ...load, ...suite, queries };
       });
       await section("playback", async () => ({ ...load, contentSeconds: fixture.contentSeconds, segmentSeconds: fixture.segmentSeconds, ...(await runPlaybackBench(edge.url, fixture, load)) }));
     } finally {
@@ -180,6 +182,7 @@ await section("memory", () =>
 );
 
 results.totalSeconds = (Date.now() - started) / 1000;
+mkdirSync(path.dirname(outJson), { recursive: true });
 writeFileSync(outJson, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(outMd, renderMarkdown(results));
 const failed = Object.entries(results.sections).filter(([, s]) => s && "error" in s);
