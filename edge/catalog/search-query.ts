@@ -13,10 +13,13 @@
 //      1-3. the whole text verbatim in the title, else the introduction, else the people;
 //      4-6. (two words or more) every word of three characters or more, anywhere in one field.
 //    Each arm excludes the films of the arms before it, so a film appears once, in its best arm.
-//  - Typo arms, a second pass run only when arms 1-6 find no film at all (a fuzzy pass never
-//    outranks nor costs anything beside a text that is found): every such word by one of its
-//    variants, its two halves for words of six characters or more (one typo spoils at most one
-//    half), its trigrams for shorter words; title, then introduction, then people.
+//    Words are the runs of letters, digits and marks: quotes, colons and stars typed around them
+//    are not part of them.
+//  - Fallback passes, each run only when everything before it found no film at all (a fuzzy pass
+//    never outranks nor costs anything beside a text that is found), title, then introduction, then
+//    people: (typo) every word by one of its variants, its two halves for words of six characters or
+//    more (one typo spoils at most one half), its trigrams for shorter words; then (any word) any
+//    word of four characters or more.
 //  - A text of one or two characters (one or two Chinese characters, "of", a letter) has no trigram:
 //    it is one token of films_chars, which holds every character and every pair of adjacent
 //    characters as a token (migration 0004_search_chars), arms 1-3 only.
@@ -43,8 +46,8 @@ export type SearchPlan =
       table: SearchTable;
       text: string;
       arms: Arm[];
-      /** The fallback pass, and the expression (any field) whose absence lets it run. */
-      typo: { arms: Arm[]; unless: string } | null;
+      /** The fallback passes, in order, each with the expression (any field) whose absence lets it run. */
+      fallbacks: { arms: Arm[]; unless: string }[];
     };
 
 // Unpaired UTF-16 surrogates cannot be encoded as UTF-8 (the D1 wire): drop them, keep pairs.
@@ -112,20 +115,29 @@ export function planSearch(raw: string): SearchPlan {
   if (words.length === 0) return { kind: "empty" };
   const text = words.join(" ");
   if (Array.from(text).length < 3) {
-    return { kind: "search", table: "films_chars", text, arms: fieldArms("", ftsString(charTokens(text).join(" ")), []), typo: null };
+    return { kind: "search", table: "films_chars", text, arms: fieldArms("", ftsString(charTokens(text).join(" ")), []), fallbacks: [] };
   }
   const phrase = ftsString(text);
   const arms = fieldArms("", phrase, []);
   const before = [phrase];
-  const long = [...new Set(words.filter((w) => Array.from(w).length >= 3))].slice(0, MAX_WORDS);
+  const chars = (w: string) => Array.from(w).length;
+  const terms = [...new Set(text.split(/[^\p{L}\p{N}\p{M}]+/u))];
+  const long = terms.filter((w) => chars(w) >= 3).slice(0, MAX_WORDS);
   if (long.length >= 2 || (long.length === 1 && long[0] !== text)) {
     const all = long.map(ftsString).join(" AND ");
     arms.push(...fieldArms("words", all, before));
     before.push(all);
   }
-  const variants = long.map((w) => `(${variantsOf(w).map(ftsString).join(" OR ")})`).join(" AND ");
-  const typo = long.some((w) => Array.from(w).length > 3) ? { arms: fieldArms("typo", variants, []), unless: before.map((e) => `(${e})`).join(" OR ") } : null;
-  return { kind: "search", table: "films_fts", text, arms, typo };
+  const fallbacks: { arms: Arm[]; unless: string }[] = [];
+  const pass = (label: string, expr: string) => {
+    if (before.includes(expr)) return;
+    fallbacks.push({ arms: fieldArms(label, expr, []), unless: before.map((e) => `(${e})`).join(" OR ") });
+    before.push(expr);
+  };
+  if (long.some((w) => chars(w) > 3)) pass("typo", long.map((w) => `(${variantsOf(w).map(ftsString).join(" OR ")})`).join(" AND "));
+  const some = terms.filter((w) => chars(w) >= 4).slice(0, MAX_WORDS);
+  if (some.length >= 2) pass("any word", some.map(ftsString).join(" OR "));
+  return { kind: "search", table: "films_fts", text, arms, fallbacks };
 }
 
 /** Columns of films (alias f) a SearchFilm is made of. */

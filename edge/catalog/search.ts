@@ -31,10 +31,11 @@ export const search = resourceApp()
       const page = pageOf(query);
       const q = buildSearchQuery(plan.table, plan.arms, page);
       let rows = await reads.all<SearchRow>(q.sql, q.params);
-      if (rows.length === 0 && plan.typo) {
-        // Nothing verbatim nor with every word: the typo pass, unless this is a page past the end of found films.
-        const t = buildSearchQuery(plan.table, plan.typo.arms, page, plan.typo.unless);
-        rows = await reads.all<SearchRow>(t.sql, t.params);
+      // Nothing verbatim nor with every word: the fallback passes, unless this is a page past the end of films found.
+      for (const pass of plan.fallbacks) {
+        if (rows.length > 0) break;
+        const f = buildSearchQuery(plan.table, pass.arms, page, pass.unless);
+        rows = await reads.all<SearchRow>(f.sql, f.params);
       }
       return c.json({ search_films: rows.map((r) => toSearchFilm(r, c.env.PUBLIC_BASE_URL)) }, 200, reads.headers());
     },
