@@ -152,6 +152,30 @@ describe("GET /affair/search/content", () => {
   });
 });
 
+describe("ranking within an arm", () => {
+  it("puts the film added last first among those holding the text in the same field, whatever their views", async () => {
+    const older = await insertFilm({ title: "Quokka Island", totalViews: 9_000, weekViews: 900 });
+    const newer = await insertFilm({ title: "Return to Quokka Island", totalViews: 0 });
+    const introOnly = await insertFilm({ title: "Marsupials", introduction: "A quokka island documentary." });
+    const ids = (await search("quokka island")).map((r) => r.id);
+    expect(ids).toEqual([newer, older, introOnly]);
+    // The same for texts of one or two characters (films_chars).
+    const a = await insertFilm({ title: "袋鼬岛" });
+    const b = await insertFilm({ title: "回到袋鼬岛" });
+    expect((await search("袋鼬")).map((r) => r.id)).toEqual([b, a]);
+  });
+
+  it("runs the typo pass only when the text is found nowhere", async () => {
+    const exact = await insertFilm({ title: "Wombat Express" });
+    const near = await insertFilm({ title: "Wombats Expresso" });
+    // Verbatim first, then every word (a prefix of each), never the typo pass while those find films.
+    expect((await search("Wombat Express")).map((r) => r.id)).toEqual([exact, near]);
+    expect((await search("Wombat Expres")).map((r) => r.id)).toEqual([exact, near]);
+    // Found nowhere: each word by either half, the film added last first.
+    expect((await search("Wombta Exprss")).map((r) => r.id)).toEqual([near, exact]);
+  });
+});
+
 describe("the search index follows writes", () => {
   it("changes of title, people and deletion are searchable at once; reindex rebuilds an entry", async () => {
     const id = await insertFilm({ title: "Zebra Crossing", actors: ["Yolanda Quist"] });
