@@ -31,19 +31,24 @@ export const MAX_WORDS = 6;
 /** Words this long or longer are matched by their halves in the typo arms, shorter ones by their trigrams. */
 export const MIN_CHARS_FOR_HALVES = 6;
 
-export type SearchTable = "films_fts" | "films_chars";
+export type SearchTable = "films_fts" | "films_chars" | "films_title" | "films_people";
 
 export interface Arm {
   /** What the arm matches, for tests and the bench: "title", "introduction: words", … */
   name: string;
+  /** The FTS5 table walked, and the expression matched in it. */
+  table: SearchTable;
   match: string;
+  /** A films_fts expression (any field) whose films this arm leaves out: those earlier arms gave. */
+  exclude?: string;
 }
 
 export type SearchPlan =
   | { kind: "empty" }
   | {
       kind: "search";
-      table: SearchTable;
+      /** films_chars for a text of one or two characters, else the trigram tables. */
+      table: "films_chars" | "films_fts";
       text: string;
       arms: Arm[];
       /** The fallback passes, in order, each with the expression (any field) whose absence lets it run. */
@@ -101,12 +106,21 @@ const FIELDS = ["title", "introduction", "people"] as const;
 /**
  * Three arms, one per field, for one expression; `before` are expressions (over all fields) whose
  * films earlier arms already gave. Field k excludes the expression in the fields before k as well.
+ * films_chars: column filters and NOT inside one table. Trigram texts: the title and people arms walk
+ * films_title / films_people (one field each: FTS5 intersects trigrams over whole rows and filters
+ * columns afterwards, so a title arm in films_fts would walk every film holding the text's trigrams
+ * in its people or introduction), and leave out, film by film, what films_fts says earlier arms gave;
+ * the introduction arm stays in films_fts, where the introduction is most of every row anyway.
  */
-function fieldArms(label: string, expr: string, before: string[]): Arm[] {
+function fieldArms(table: "films_chars" | "films_fts", label: string, expr: string, before: string[]): Arm[] {
+  const excluded = (k: number) => [...before, ...(k === 0 ? [] : [`{${FIELDS.slice(0, k).join(" ")}} : (${expr})`])].map((e) => `(${e})`).join(" OR ");
   return FIELDS.map((field, k) => {
-    const excluded = [...before, ...(k === 0 ? [] : [`{${FIELDS.slice(0, k).join(" ")}} : (${expr})`])];
-    const match = `${field} : (${expr})${excluded.length ? ` NOT (${excluded.map((e) => `(${e})`).join(" OR ")})` : ""}`;
-    return { name: label ? `${field}: ${label}` : field, match };
+    const name = label ? `${field}: ${label}` : field;
+    const ex = excluded(k);
+    if (table === "films_fts" && field !== "introduction") {
+      return { name, table: field === "title" ? "films_title" : "films_people", match: expr, ...(ex ? { exclude: ex } : {}) };
+    }
+    return { name, table, match: `${field} : (${expr})${ex ? ` NOT (${ex})` : ""}` };
   });
 }
 
@@ -115,23 +129,23 @@ export function planSearch(raw: string): SearchPlan {
   if (words.length === 0) return { kind: "empty" };
   const text = words.join(" ");
   if (Array.from(text).length < 3) {
-    return { kind: "search", table: "films_chars", text, arms: fieldArms("", ftsString(charTokens(text).join(" ")), []), fallbacks: [] };
+    return { kind: "search", table: "films_chars", text, arms: fieldArms("films_chars", "", ftsString(charTokens(text).join(" ")), []), fallbacks: [] };
   }
   const phrase = ftsString(text);
-  const arms = fieldArms("", phrase, []);
+  const arms = fieldArms("films_fts", "", phrase, []);
   const before = [phrase];
   const chars = (w: string) => Array.from(w).length;
   const terms = [...new Set(text.split(/[^\p{L}\p{N}\p{M}]+/u))];
   const long = terms.filter((w) => chars(w) >= 3).slice(0, MAX_WORDS);
   if (long.length >= 2 || (long.length === 1 && long[0] !== text)) {
     const all = long.map(ftsString).join(" AND ");
-    arms.push(...fieldArms("words", all, before));
+    arms.push(...fieldArms("films_fts", "words", all, before));
     before.push(all);
   }
   const fallbacks: { arms: Arm[]; unless: string }[] = [];
   const pass = (label: string, expr: string) => {
     if (before.includes(expr)) return;
-    fallbacks.push({ arms: fieldArms(label, expr, []), unless: before.map((e) => `(${e})`).join(" OR ") });
+    fallbacks.push({ arms: fieldArms("films_fts", label, expr, []), unless: before.map((e) => `(${e})`).join(" OR ") });
     before.push(expr);
   };
   if (long.some((w) => chars(w) > 3)) pass("typo", long.map((w) => `(${variantsOf(w).map(ftsString).join(" OR ")})`).join(" AND "));
@@ -154,21 +168,27 @@ export interface BuiltSearch {
  * offset + limit; UNION ALL keeps the arms' order and stops pulling once the page is complete, so a
  * page whose first arm fills it never runs the others. Films rows are read for the page only.
  */
-export function buildSearchQuery(table: SearchTable, armList: Arm[], page: { offset: number; limit: number }, unless?: string): BuiltSearch {
-  const t = table;
-  const plan = { arms: armList };
-  const n = plan.arms.length;
-  const arms = plan.arms.map((_, i) => `SELECT ${i} AS arm, rowid AS rid FROM (SELECT rowid FROM ${t} WHERE ${t} MATCH ?${i + 1} ORDER BY rowid DESC LIMIT ?${n + 1})`);
+export function buildSearchQuery(arms: Arm[], page: { offset: number; limit: number }, unless?: string): BuiltSearch {
+  const params: (string | number)[] = [];
+  const armSql = arms.map((a, i) => {
+    params.push(a.match);
+    if (a.exclude) params.push(a.exclude);
+    params.push(page.offset + page.limit);
+    const exclude = a.exclude ? ` AND NOT EXISTS (SELECT 1 FROM films_fts WHERE films_fts MATCH ? AND films_fts.rowid = ${a.table}.rowid)` : "";
+    return `SELECT ${i} AS arm, rowid AS rid FROM (SELECT rowid FROM ${a.table} WHERE ${a.table} MATCH ?${exclude} ORDER BY rowid DESC LIMIT ?)`;
+  });
   // D1 allows few terms per compound SELECT: arms go by threes into nested ones.
   const groups: string[] = [];
-  for (let i = 0; i < arms.length; i += 3) groups.push(`SELECT arm, rid FROM (${arms.slice(i, i + 3).join(" UNION ALL ")})`);
+  for (let i = 0; i < armSql.length; i += 3) groups.push(`SELECT arm, rid FROM (${armSql.slice(i, i + 3).join(" UNION ALL ")})`);
+  params.push(page.limit, page.offset);
+  if (unless) params.push(unless);
   return {
     sql:
-      `SELECT ${SEARCH_COLUMNS} FROM (SELECT arm, rid FROM (${groups.join(" UNION ALL ")}) LIMIT ?${n + 2} OFFSET ?${n + 3}) AS hit ` +
+      `SELECT ${SEARCH_COLUMNS} FROM (SELECT arm, rid FROM (${groups.join(" UNION ALL ")}) LIMIT ? OFFSET ?) AS hit ` +
       "JOIN films f ON f.rowid = hit.rid " +
-      (unless ? `WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE ${t} MATCH ?${n + 4}) ` : "") +
+      (unless ? "WHERE NOT EXISTS (SELECT 1 FROM films_fts WHERE films_fts MATCH ?) " : "") +
       "ORDER BY hit.arm, hit.rid DESC",
-    params: [...plan.arms.map((a) => a.match), page.offset + page.limit, page.limit, page.offset, ...(unless ? [unless] : [])],
+    params,
   };
 }
 
@@ -179,7 +199,7 @@ export function buildSearchQuery(table: SearchTable, armList: Arm[], page: { off
  * as json_quote). The newest-added CELEBRITY_CANDIDATES films holding the phrase are read and ordered
  * by update time: exact for any name in fewer films than that, else the newest updates among them.
  */
-export const CELEBRITY_CANDIDATES = 600;
+export const CELEBRITY_CANDIDATES = 400;
 
 export function buildCelebrityQuery(name: string, page: { offset: number; limit: number }): BuiltSearch {
   // Control characters are no tokens (and NUL would end the FTS5 string): the index holds none either.

@@ -29,12 +29,12 @@ export const search = resourceApp()
       const plan = planSearch(query.content);
       if (plan.kind === "empty") return c.json({ search_films: [] }, 200, reads.headers());
       const page = pageOf(query);
-      const q = buildSearchQuery(plan.table, plan.arms, page);
+      const q = buildSearchQuery(plan.arms, page);
       let rows = await reads.all<SearchRow>(q.sql, q.params);
       // Nothing verbatim nor with every word: the fallback passes, unless this is a page past the end of films found.
       for (const pass of plan.fallbacks) {
         if (rows.length > 0) break;
-        const f = buildSearchQuery(plan.table, pass.arms, page, pass.unless);
+        const f = buildSearchQuery(pass.arms, page, pass.unless);
         rows = await reads.all<SearchRow>(f.sql, f.params);
       }
       return c.json({ search_films: rows.map((r) => toSearchFilm(r, c.env.PUBLIC_BASE_URL)) }, 200, reads.headers());
@@ -45,7 +45,7 @@ export const search = resourceApp()
       method: "get",
       path: "/search/celebrity",
       tags,
-      summary: "Films with an actor or director of exactly this name, newest update first (among the 600 films added last that hold the name)",
+      summary: "Films with an actor or director of exactly this name, newest update first (among the 400 films added last that hold the name)",
       request: { query: SearchQuery },
       responses: { 200: json(SearchList, "a page of films"), 400: badRequest },
     }),

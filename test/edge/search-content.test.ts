@@ -247,8 +247,11 @@ describe("planSearch (pure)", () => {
     expect(plan.kind).toBe("search");
     if (plan.kind !== "search") return;
     expect(plan.table).toBe("films_fts");
-    expect(plan.arms[0]!.match).toBe(`title : (${ftsString('ab"c near( title:x')})`);
-    for (const arm of [...plan.arms, ...plan.fallbacks.flatMap((p) => p.arms)]) expect(outside(arm.match)).toMatch(/^[a-z{} :()SANDORT]+$/);
+    expect(plan.arms[0]).toEqual({ name: "title", table: "films_title", match: ftsString('ab"c near( title:x') });
+    for (const arm of [...plan.arms, ...plan.fallbacks.flatMap((p) => p.arms)]) {
+      expect(outside(arm.match)).toMatch(/^[a-z{} :()SANDORT]+$/);
+      expect(outside(arm.exclude ?? "")).toMatch(/^[a-z{} :()SANDORT]*$/);
+    }
     for (const p of plan.fallbacks) expect(outside(p.unless)).toMatch(/^[ ()SANDOR]+$/);
     expect(ftsString('b"c')).toBe('"b""c"');
   });
@@ -262,10 +265,12 @@ describe("planSearch (pure)", () => {
       ["title: any word", "introduction: any word", "people: any word"],
     ]);
     expect(plan.fallbacks[0]!.unless).toBe('("silent river") OR ("silent" AND "river")');
-    expect(plan.fallbacks[1]!.arms[0]!.match).toBe('title : ("silent" OR "river")');
+    expect(plan.fallbacks[1]!.arms[0]!.match).toBe('"silent" OR "river"');
     expect(plan.arms[1]!.match).toBe('introduction : ("silent river") NOT (({title} : ("silent river")))');
-    expect(plan.arms[3]!.match).toBe('title : ("silent" AND "river") NOT (("silent river"))');
-    expect(plan.fallbacks[0]!.arms[0]!.match).toBe('title : (("sil" OR "ent") AND ("riv" OR "ive" OR "ver"))');
+    expect(plan.arms.map((a) => a.table)).toEqual(["films_title", "films_fts", "films_people", "films_title", "films_fts", "films_people"]);
+    expect(plan.arms[2]).toMatchObject({ match: '"silent river"', exclude: '({title introduction} : ("silent river"))' });
+    expect(plan.arms[3]).toMatchObject({ match: '"silent" AND "river"', exclude: '("silent river")' });
+    expect(plan.fallbacks[0]!.arms[0]!.match).toBe('("sil" OR "ent") AND ("riv" OR "ive" OR "ver")');
   });
 
   it("matches long words by halves in the typo arms, and leaves out arms that would repeat", () => {
@@ -273,11 +278,11 @@ describe("planSearch (pure)", () => {
     expect(variantsOf("harbr")).toEqual(["har", "arb", "rbr"]);
     const one = planSearch("Intersteller");
     expect(one.kind === "search" && one.arms.map((a) => a.name)).toEqual(["title", "introduction", "people"]);
-    expect(one.kind === "search" && one.fallbacks.map((p) => p.arms[0]!.match)).toEqual(['title : (("inters" OR "teller"))']);
+    expect(one.kind === "search" && one.fallbacks.map((p) => p.arms[0]!.match)).toEqual(['("inters" OR "teller")']);
     const short = planSearch("the");
     expect(short.kind === "search" && short.fallbacks).toEqual([]);
     const wrapped = planSearch('"Star Actor" AND title:*');
-    expect(wrapped.kind === "search" && wrapped.arms[3]!.match).toBe('title : ("star" AND "actor" AND "and" AND "title") NOT (("\"\"star actor\"\" and title:*"))');
+    expect(wrapped.kind === "search" && wrapped.arms[3]!.match).toBe('"star" AND "actor" AND "and" AND "title"');
   });
 
   it("looks for texts of one or two characters in films_chars, as one token", () => {
