@@ -193,22 +193,25 @@ export function buildSearchQuery(arms: Arm[], page: { offset: number; limit: num
 }
 
 /**
- * Celebrity search: films with a person of exactly this name. films_chars's people field is
- * "/ name / name /", so the name between delimiters is a phrase of its tokens; the tokenizer folds case, so the exact
- * (case-sensitive) name is checked on films.actors / films.directors (JSON arrays, the same encoding
- * as json_quote). The newest-added CELEBRITY_CANDIDATES films holding the phrase are read and ordered
- * by update time: exact for any name in fewer films than that, else the newest updates among them.
+ * Celebrity search: films with a person of exactly this name. The name is looked for as a substring
+ * of the people field (films_people for three characters or more, else its one films_chars token),
+ * then checked exactly (case-sensitive) on films.actors / films.directors (JSON arrays, the same
+ * encoding as json_quote). The newest-added CELEBRITY_CANDIDATES films holding the name are read and
+ * ordered by update time: exact for any name in fewer films than that, else the newest updates among
+ * them.
  */
 export const CELEBRITY_CANDIDATES = 400;
 
 export function buildCelebrityQuery(name: string, page: { offset: number; limit: number }): BuiltSearch {
-  // Control characters are no tokens (and NUL would end the FTS5 string): the index holds none either.
-  const match = ftsString(charTokens(`/ ${name.replace(/\p{Cc}/gu, "")} /`).join(" "));
+  // Control characters are no tokens (and NUL would end the FTS5 string): the indexes hold none either.
+  const text = name.replace(/\p{Cc}/gu, "");
+  const [table, match] =
+    Array.from(text).length >= 3 ? ["films_people", ftsString(text)] : ["films_chars", `people : ${ftsString(charTokens(text).join(" ") || "_")}`];
   return {
     sql:
-      `SELECT ${SEARCH_COLUMNS} FROM (SELECT rowid AS rid FROM films_chars WHERE films_chars MATCH ?1 ORDER BY rowid DESC LIMIT ?2) AS hit ` +
+      `SELECT ${SEARCH_COLUMNS} FROM (SELECT rowid AS rid FROM ${table} WHERE ${table} MATCH ?1 ORDER BY rowid DESC LIMIT ?2) AS hit ` +
       "JOIN films f ON f.rowid = hit.rid WHERE instr(f.actors, json_quote(?3)) > 0 OR instr(f.directors, json_quote(?3)) > 0 " +
       "ORDER BY f.updated_at DESC, f.rowid DESC LIMIT ?4 OFFSET ?5",
-    params: [`people : ${match}`, CELEBRITY_CANDIDATES, name, page.limit, page.offset],
+    params: [match, CELEBRITY_CANDIDATES, name, page.limit, page.offset],
   };
 }
