@@ -247,10 +247,10 @@ describe("planSearch (pure)", () => {
     expect(plan.kind).toBe("search");
     if (plan.kind !== "search") return;
     expect(plan.table).toBe("films_fts");
-    expect(plan.arms[0]).toEqual({ name: "title", table: "films_title", match: ftsString('ab"c near( title:x') });
+    expect(plan.arms[0]).toEqual({ name: "title", table: "films_title", match: ftsString('ab"c near( title:x'), exclude: [] });
     for (const arm of [...plan.arms, ...plan.fallbacks.flatMap((p) => p.arms)]) {
       expect(outside(arm.match)).toMatch(/^[a-z{} :()SANDORT]+$/);
-      expect(outside(arm.exclude ?? "")).toMatch(/^[a-z{} :()SANDORT]*$/);
+      for (const e of arm.exclude) expect(outside(e.match)).toMatch(/^[a-z{} :()SANDORT]+$/);
     }
     for (const p of plan.fallbacks) expect(outside(p.unless)).toMatch(/^[ ()SANDOR]+$/);
     expect(ftsString('b"c')).toBe('"b""c"');
@@ -266,10 +266,10 @@ describe("planSearch (pure)", () => {
     ]);
     expect(plan.fallbacks[0]!.unless).toBe('("silent river") OR ("silent" AND "river")');
     expect(plan.fallbacks[1]!.arms[0]!.match).toBe('"silent" OR "river"');
-    expect(plan.arms[1]!.match).toBe('introduction : ("silent river") NOT (({title} : ("silent river")))');
+    expect(plan.arms[1]).toMatchObject({ match: 'introduction : ("silent river")', exclude: [{ table: "films_title", match: '"silent river"' }] });
     expect(plan.arms.map((a) => a.table)).toEqual(["films_title", "films_fts", "films_people", "films_title", "films_fts", "films_people"]);
-    expect(plan.arms[2]).toMatchObject({ match: '"silent river"', exclude: '({title introduction} : ("silent river"))' });
-    expect(plan.arms[3]).toMatchObject({ match: '"silent" AND "river"', exclude: '("silent river")' });
+    expect(plan.arms[2]).toMatchObject({ match: '"silent river"', exclude: [{ table: "films_fts", match: '{title introduction} : ("silent river")' }] });
+    expect(plan.arms[3]).toMatchObject({ match: '"silent" AND "river"', exclude: [{ table: "films_fts", match: '("silent river")' }] });
     expect(plan.fallbacks[0]!.arms[0]!.match).toBe('("sil" OR "ent") AND ("riv" OR "ive" OR "ver")');
   });
 
