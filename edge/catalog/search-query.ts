@@ -8,11 +8,11 @@
 //  - Relevance is a fixed order of arms, and within an arm the film added last comes first (films'
 //    rowid, descending): an arm costs at most offset + limit index rows, whatever the catalog size,
 //    because FTS5 walks its doclists in rowid order and stops at the LIMIT. Nothing ranks every match.
-//  - Arms, for a text of three characters or more (films_fts, trigram tokenizer: a quoted string is
-//    a substring match, spaces included):
+//  - Arms, for a text of three characters or more (trigram tables films_title, films_fts for the
+//    introduction, films_people: a quoted string is a substring match, spaces included):
 //      1-3. the whole text verbatim in the title, else the introduction, else the people;
 //      4-6. (two words or more) every word of three characters or more, anywhere in one field.
-//    Each arm excludes the films of the arms before it, so a film appears once, in its best arm.
+//    Each arm leaves out the films of the arms before it, so a film appears once, in its best arm.
 //    Words are the runs of letters, digits and marks: quotes, colons and stars typed around them
 //    are not part of them.
 //  - Fallback passes, each run only when everything before it found no film at all (a fuzzy pass
