@@ -1,7 +1,7 @@
 /**
- * Rewrites one film's search entries (films_fts, films_title, films_people, films_chars) from its films row (films.actors /
+ * Rewrites one film's search entries (films_fts, films_title, films_intro, films_people, films_chars) from its films row (films.actors /
  * films.directors are kept from film_people by triggers). The triggers of migrations 0002_fts,
- * 0004_search_chars and 0006_search_fields keep them in sync on every write; this is for an explicit reindex
+ * 0004_search_chars, 0006_search_fields and 0007_search_intro keep them in sync on every write; this is for an explicit reindex
  * (POST /upload/media/search_engine/{id}). The DELETE by film_id (a scan of films_fts, fine for a rare
  * admin call) also clears an entry left under another rowid. Run them in one batch; a film that does
  * not exist ends with no entry.
@@ -18,6 +18,7 @@ export function reindexFilmStatements(db: D1Database, filmId: string): D1Prepare
       )
       .bind(filmId),
     db.prepare("INSERT OR REPLACE INTO films_title (rowid, title) SELECT f.rowid, f.title FROM films f WHERE f.id = ?").bind(filmId),
+    db.prepare("INSERT OR REPLACE INTO films_intro (rowid, introduction) SELECT f.rowid, f.introduction FROM films f WHERE f.id = ?").bind(filmId),
     db
       .prepare(
         "INSERT OR REPLACE INTO films_people (rowid, people) SELECT f.rowid, " +

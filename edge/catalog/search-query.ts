@@ -8,8 +8,8 @@
 //  - Relevance is a fixed order of arms, and within an arm the film added last comes first (films'
 //    rowid, descending): an arm costs at most offset + limit index rows, whatever the catalog size,
 //    because FTS5 walks its doclists in rowid order and stops at the LIMIT. Nothing ranks every match.
-//  - Arms, for a text of three characters or more (trigram tables films_title, films_fts for the
-//    introduction, films_people: a quoted string is a substring match, spaces included):
+//  - Arms, for a text of three characters or more (trigram tables films_title, films_intro,
+//    films_people: a quoted string is a substring match, spaces included):
 //      1-3. the whole text verbatim in the title, else the introduction, else the people;
 //      4-6. (two words or more) every word of three characters or more, anywhere in one field.
 //    Each arm leaves out the films of the arms before it, so a film appears once, in its best arm.
@@ -31,7 +31,7 @@ export const MAX_WORDS = 6;
 /** Words this long or longer are matched by their halves in the typo arms, shorter ones by their trigrams. */
 export const MIN_CHARS_FOR_HALVES = 6;
 
-export type SearchTable = "films_fts" | "films_chars" | "films_title" | "films_people";
+export type SearchTable = "films_fts" | "films_chars" | "films_title" | "films_intro" | "films_people";
 
 export interface Arm {
   /** What the arm matches, for tests and the bench: "title", "introduction: words", … */
@@ -107,10 +107,10 @@ export function charTokens(text: string): string[] {
  * Exclusions are checked film by film (NOT EXISTS with the film's rowid, one index seek each), not
  * with FTS5's NOT, which evaluated its whole right side: 260 ms for a 64-character phrase at 100,000
  * films against 15 ms for the same arm without it.
- * Trigram texts: the title and people arms walk films_title / films_people (one field each: FTS5
+ * Trigram texts: the arms walk films_title / films_intro / films_people (one field each: FTS5
  * intersects trigrams over whole rows and filters columns afterwards, so a title arm in films_fts
- * would walk every film holding the text's trigrams in its people or introduction); the introduction
- * arm stays in films_fts, where the introduction is most of every row anyway.
+ * would walk every film holding the text's trigrams in its people or introduction); films_fts, all
+ * fields, answers the exclusions.
  */
 function fieldArms(table: "films_chars" | "films_fts", label: string, expr: string, before: string[]): Arm[] {
   const earlier = before.length ? [{ table: "films_fts" as const, match: before.map((e) => `(${e})`).join(" OR ") }] : [];
@@ -124,7 +124,7 @@ function fieldArms(table: "films_chars" | "films_fts", label: string, expr: stri
   }
   return [
     { name: named("title"), table: "films_title", match: expr, exclude: earlier },
-    { name: named("introduction"), table: "films_fts", match: `introduction : (${expr})`, exclude: [...earlier, { table: "films_title", match: expr }] },
+    { name: named("introduction"), table: "films_intro", match: expr, exclude: [...earlier, { table: "films_title", match: expr }] },
     { name: named("people"), table: "films_people", match: expr, exclude: [...earlier, { table: "films_fts", match: `{title introduction} : (${expr})` }] },
   ];
 }

@@ -266,8 +266,8 @@ describe("planSearch (pure)", () => {
     ]);
     expect(plan.fallbacks[0]!.unless).toBe('("silent river") OR ("silent" AND "river")');
     expect(plan.fallbacks[1]!.arms[0]!.match).toBe('"silent" OR "river"');
-    expect(plan.arms[1]).toMatchObject({ match: 'introduction : ("silent river")', exclude: [{ table: "films_title", match: '"silent river"' }] });
-    expect(plan.arms.map((a) => a.table)).toEqual(["films_title", "films_fts", "films_people", "films_title", "films_fts", "films_people"]);
+    expect(plan.arms[1]).toMatchObject({ table: "films_intro", match: '"silent river"', exclude: [{ table: "films_title", match: '"silent river"' }] });
+    expect(plan.arms.map((a) => a.table)).toEqual(["films_title", "films_intro", "films_people", "films_title", "films_intro", "films_people"]);
     expect(plan.arms[2]).toMatchObject({ match: '"silent river"', exclude: [{ table: "films_fts", match: '{title introduction} : ("silent river")' }] });
     expect(plan.arms[3]).toMatchObject({ match: '"silent" AND "river"', exclude: [{ table: "films_fts", match: '("silent river")' }] });
     expect(plan.fallbacks[0]!.arms[0]!.match).toBe('("sil" OR "ent") AND ("riv" OR "ive" OR "ver")');
