@@ -1,10 +1,14 @@
 // Catalog bench: every catalog route of docs/api.md on a catalog of N films (100,000 by default), through
 // the local edge (`wrangler dev`, its real D1): what each request reads from D1, as the handler reports in
 // X-D1-Rows-Read, and p50/p99 latency and throughput under a bounded autocannon run, throughput as a
-// ratio of GET /api/v1/ping (no I/O) measured in the same run. Driven by bench/run.ts, which seeds the
-// state, starts the edge and writes BENCHMARKS.md.
-import { type EndpointSpec, type SuiteResult, runSuite } from "./lib/endpoints";
-import type { LoadOptions } from "./lib/load";
+// ratio of GET /api/v1/ping (no I/O) measured in the same run. Then the query set (runQuerySet): search
+// texts of every kind and filter combinations drawn from the seeded catalog, rows read per request and
+// latency per kind beside the home list's. Driven by bench/run.ts, which seeds the state, starts the
+// edge and writes BENCHMARKS.md.
+import { type CatalogRequest, filterRequests, searchRequests } from "../scripts/catalog-queries";
+import { generateCatalog } from "../scripts/seed-catalog";
+import { type EndpointSpec, type SuiteResult, probe, runSuite } from "./lib/endpoints";
+import { type LoadFigures, type LoadOptions, load, median } from "./lib/load";
 
 const A = "/api/v1/affair";
 const q = (s: string) => encodeURIComponent(s);
@@ -46,4 +50,94 @@ export async function catalogSpecs(base: string, episodeFilmId: string): Promise
 
 export function runCatalogBench(base: string, specs: EndpointSpec[], opts: LoadOptions): Promise<SuiteResult> {
   return runSuite(base, specs, opts);
+}
+
+// ---- the query set: ≥200 search texts of every kind and 100+ filter combinations -------------------
+
+export interface KindFigures {
+  kind: string;
+  queries: number;
+  /** Queries that answered at least one film. */
+  withResults: number;
+  rows: { max: number; p99: number; median: number };
+  /** One autocannon run cycling through the kind's queries. */
+  p50Ms: number;
+  p99Ms: number;
+  rps: number;
+  /** p50 of the home list, the mean of its runs just before and after this kind's. */
+  homeP50Ms: number;
+  /** p50Ms / homeP50Ms. */
+  latencyRatio: number;
+  /** The costliest query of the kind, and its rows. */
+  worst: { text: string; rows: number };
+}
+
+export interface QuerySetResult {
+  home: LoadFigures[];
+  kinds: KindFigures[];
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+/**
+ * Every request is probed once for what it reads (X-D1-Rows-Read); then, per kind, one bounded
+ * autocannon run cycles through the kind's requests, with the home list run the same way before the
+ * first kind, after every third and after the last, so each kind's latency has a baseline of its time.
+ */
+export async function runQuerySet(base: string, requests: CatalogRequest[], opts: LoadOptions, log = (s: string) => process.stderr.write(`${s}\n`)): Promise<QuerySetResult> {
+  const byKind = new Map<string, { req: CatalogRequest; rows: number; items: number }[]>();
+  for (const req of requests) {
+    const p = await probe(base, `${A}${req.path}`);
+    if (p.status !== 200) throw new Error(`${req.kind}: GET ${req.path} answered ${p.status}`);
+    const list = byKind.get(req.kind) ?? [];
+    list.push({ req, rows: Number(p.cost["x-d1-rows-read"] ?? Number.NaN), items: p.items ?? 0 });
+    byKind.set(req.kind, list);
+  }
+  const run = async (paths: string[]) => {
+    await load(base, paths, { connections: opts.connections, amount: 3 * opts.connections });
+    const f = await load(base, paths, opts);
+    if (f.non2xx || f.errors) throw new Error(`${f.non2xx} non-2xx answers and ${f.errors} errors under load (${paths[0]}…)`);
+    await new Promise((r) => setTimeout(r, Math.min(5_000, Math.max(200, f.p99Ms))));
+    return f;
+  };
+  const home: LoadFigures[] = [];
+  const homeRun = async () => {
+    home.push(await run([A]));
+    log(`  home list p50 ${home.at(-1)!.p50Ms} ms`);
+  };
+  await homeRun();
+  const raw: (Omit<KindFigures, "homeP50Ms" | "latencyRatio"> & { before: number })[] = [];
+  for (const [i, [kind, list]] of [...byKind].entries()) {
+    const before = home.length - 1;
+    const f = await run(list.map((x) => `${A}${x.req.path}`));
+    const rows = list.map((x) => x.rows).sort((a, b) => a - b);
+    const worst = list.reduce((w, x) => (x.rows > w.rows ? x : w));
+    raw.push({
+      kind,
+      queries: list.length,
+      withResults: list.filter((x) => x.items > 0).length,
+      rows: { max: rows.at(-1)!, p99: quantile(rows, 0.99), median: median(rows) },
+      p50Ms: f.p50Ms,
+      p99Ms: f.p99Ms,
+      rps: f.rps,
+      worst: { text: worst.req.text, rows: worst.rows },
+      before,
+    });
+    log(`  ${kind.padEnd(40)} rows max ${rows.at(-1)} median ${median(rows)}  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms`);
+    if ((i + 1) % 3 === 0 && i + 1 < byKind.size) await homeRun();
+  }
+  await homeRun();
+  return {
+    home,
+    kinds: raw.map(({ before, ...k }) => {
+      const homeP50Ms = (home[before]!.p50Ms + home[before + 1]!.p50Ms) / 2;
+      return { ...k, homeP50Ms, latencyRatio: k.p50Ms / homeP50Ms };
+    }),
+  };
+}
+
+/** The query set of a catalog seeded by `npm run seed -- --films N` (seed 1): 20 texts per kind, 100 random filter combinations plus every subset of filters per order. */
+export function querySet(films: number): CatalogRequest[] {
+  const catalog = generateCatalog({ films, seed: 1 });
+  return [...searchRequests(catalog, 20, 11), ...filterRequests(100, 13)];
 }

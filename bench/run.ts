@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { catalogSpecs, runCatalogBench } from "./catalog";
+import { catalogSpecs, querySet, runCatalogBench, runQuerySet } from "./catalog";
 import { machine } from "./lib/machine";
 import { prepareHlsFixture, storeHlsFixture } from "./lib/hls-fixture";
 import { type BenchResults, type Section, renderMarkdown } from "./lib/report";
@@ -170,7 +170,9 @@ if (want("catalog") || want("playback") || want("hot")) {
       specs = await catalogSpecs(edge.url, fixture.filmId);
       await section("catalog", async () => {
         const suite = await runCatalogBench(edge.url, specs, load);
-        return { films: settings.films, seedSeconds, stateDir: own ? "fresh" : state, ...load, ...suite };
+        log("query set: search texts of every kind and filter combinations");
+        const queries = await runQuerySet(edge.url, querySet(settings.films), load);
+        return { films: settings.films, seedSeconds, stateDir: own ? "fresh" : state, ...load, ...suite, queries };
       });
       await section("playback", async () => {
         const result = await runPlaybackBench(edge.url, fixture, load);

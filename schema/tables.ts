@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { AdStatus, AdType, EpisodeStatus, JobKind, JobStatus, PersonRole } from "./enums";
 import type { Rendition } from "./jobs";
 
@@ -56,8 +56,23 @@ export const films = sqliteTable(
     index("films_location_created").on(t.location, t.createdAt),
     index("films_location_week").on(t.location, t.weekViews, t.totalViews),
     index("films_location_total").on(t.location, t.totalViews),
+    // Pairs of filters (and the year alone), by measured selectivity: see INDEX_FAMILIES in
+    // edge/catalog/list-query.ts, which a test checks against these.
+    ...pairIndexes(t),
   ],
 );
+
+function pairIndexes(t: Record<"type" | "category" | "location" | "releaseYear" | "updatedAt" | "createdAt" | "weekViews" | "totalViews", AnySQLiteColumn>) {
+  const dims = { type: t.type, category: t.category, location: t.location, year: t.releaseYear } as const;
+  const orders = { updated: [t.updatedAt], created: [t.createdAt], week: [t.weekViews, t.totalViews], total: [t.totalViews] } as const;
+  const families: (keyof typeof dims)[][] = [["year"], ["type", "year"], ["category", "year"], ["location", "year"], ["type", "location"], ["category", "location"], ["type", "category"]];
+  return families.flatMap((fam) =>
+    Object.entries(orders).map(([suffix, cols]) => {
+      const [first, ...rest] = [...fam.map((d) => dims[d]), ...cols];
+      return index(["films", ...fam, suffix].join("_")).on(first!, ...rest);
+    }),
+  );
+}
 
 export const filmPeople = sqliteTable(
   "film_people",

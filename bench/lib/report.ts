@@ -4,7 +4,9 @@
 import type { Flatness, MemoryResult, TransferFigures, WorkerdAround } from "../memory";
 import type { HotResult } from "../hot";
 import type { PlaybackResult } from "../playback";
+import type { QuerySetResult } from "../catalog";
 import type { EndpointFigures, SuiteResult } from "./endpoints";
+import { median } from "./load";
 import { type Machine, describeMachine } from "./machine";
 
 export type Section = { seconds: number; data: unknown } | { seconds: number; error: string };
@@ -36,7 +38,7 @@ interface TranscodeJson {
   ratios: { transcoderOverFfmpegByHand: number; fluentOverFfmpegByHand: number; perRungSequentialOverOneProcess: number; perRungParallelOverOneProcess: number };
   command: string;
 }
-type CatalogData = SuiteResult & { films: number; seedSeconds: number | null; connections: number; seconds: number };
+type CatalogData = SuiteResult & { films: number; seedSeconds: number | null; connections: number; seconds: number; queries?: QuerySetResult };
 type PlaybackData = PlaybackResult & { connections: number; seconds: number; contentSeconds: number; segmentSeconds: number };
 
 const f0 = (x: number) => x.toFixed(0);
@@ -132,7 +134,38 @@ function catalogSection(s: Section | undefined, m: BenchResults): string {
       "What a route costs beyond the trivial one is its D1 queries (local SQLite in a separate workerd actor), building the JSON and the ETag hash of the body. " +
       "The absolute req/s are those of `wrangler dev` on this machine with autocannon on the same two cores, not of Cloudflare's network.",
   );
+  if (d.queries) out.push("", querySetSection(d.queries, d));
   return out.join("\n");
+}
+
+function querySetSection(q: QuerySetResult, d: CatalogData): string {
+  const search = q.kinds.filter((k) => !k.kind.startsWith("filter"));
+  const filters = q.kinds.filter((k) => k.kind.startsWith("filter"));
+  const rowsOf = (ks: typeof q.kinds) => ks.map((k) => [
+    k.kind, k.queries, k.withResults, int(k.rows.max), int(k.rows.p99), int(k.rows.median), f0(k.p50Ms), f0(k.p99Ms), f0(k.homeP50Ms), ratio(k.latencyRatio),
+  ]);
+  const head = ["kind", "queries", "with films", "rows max", "rows p99", "rows median", "p50 (ms)", "p99 (ms)", "home p50 (ms)", "p50 / home"];
+  const align: ("l" | "r")[] = ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r"];
+  const maxSearch = Math.max(...search.map((k) => k.rows.max));
+  const maxFilter = Math.max(...filters.map((k) => k.rows.max));
+  const worstRatio = [...search].sort((a, b) => b.latencyRatio - a.latencyRatio)[0];
+  const homeP50 = median(q.home.map((h) => h.p50Ms));
+  return [
+    "### The query set",
+    "",
+    `${int(search.reduce((n, k) => n + k.queries, 0))} search texts (scripts/catalog-queries.ts: cut from the seeded catalog's titles, introductions and names, ` +
+      `20 of each kind) and ${int(filters.reduce((n, k) => n + k.queries, 0))} filter requests (every subset of type, category, location and release year once per order, then 100 random combinations). ` +
+      `Each request is probed once for its rows read; then each kind is one autocannon run of ${d.seconds} s with ${d.connections} connections cycling through its requests, ` +
+      `and the home list (\`GET /api/v1/affair\`) is run the same way before the first kind, after every third and after the last (${q.home.length} runs, p50 ${q.home.map((h) => f0(h.p50Ms)).join(" / ")} ms). ` +
+      "**p50 / home** is the kind's median latency over that of the home runs just before and after it.",
+    "",
+    table(head, align, rowsOf(search)),
+    "",
+    table(head, align, rowsOf(filters)),
+    "",
+    `What it means: no search text read more than ${int(maxSearch)} rows (the bound is 2,000), no filter combination more than ${int(maxFilter)} (the bound is 1,000). ` +
+      (worstRatio ? `The slowest kind of search, ${worstRatio.kind}, had a median latency ${ratio(worstRatio.latencyRatio)} the home list's (home p50 ${f0(homeP50)} ms over its runs).` : ""),
+  ].join("\n");
 }
 
 function playbackSection(s: Section | undefined): string {

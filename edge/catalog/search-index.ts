@@ -1,9 +1,10 @@
 /**
- * Rewrites one film's search entry from its films row (films.actors / films.directors are kept from
- * film_people by triggers). The triggers of migration 0002_fts keep films_fts in sync on every write;
- * this is for an explicit reindex (POST /upload/media/search_engine/{id}). The DELETE by film_id
- * (a scan of films_fts, fine for a rare admin call) also clears an entry left under another rowid.
- * Run both in one batch; a film that does not exist ends with no entry.
+ * Rewrites one film's search entries (films_fts, films_title, films_intro, films_people, films_chars) from its films row (films.actors /
+ * films.directors are kept from film_people by triggers). The triggers of migrations 0002_fts,
+ * 0008_search_chars, 0009_search_fields and 0010_search_intro keep them in sync on every write; this is for an explicit reindex
+ * (POST /upload/media/search_engine/{id}). The DELETE by film_id (a scan of films_fts, fine for a rare
+ * admin call) also clears an entry left under another rowid. Run them in one batch; a film that does
+ * not exist ends with no entry.
  */
 export function reindexFilmStatements(db: D1Database, filmId: string): D1PreparedStatement[] {
   return [
@@ -16,5 +17,19 @@ export function reindexFilmStatements(db: D1Database, filmId: string): D1Prepare
           "FROM films f WHERE f.id = ?",
       )
       .bind(filmId),
+    db.prepare("INSERT OR REPLACE INTO films_title (rowid, title) SELECT f.rowid, f.title FROM films f WHERE f.id = ?").bind(filmId),
+    db.prepare("INSERT OR REPLACE INTO films_intro (rowid, introduction) SELECT f.rowid, f.introduction FROM films f WHERE f.id = ?").bind(filmId),
+    db
+      .prepare(
+        "INSERT OR REPLACE INTO films_people (rowid, people) SELECT f.rowid, " +
+          "(SELECT coalesce(group_concat(value, ' / '), '') FROM (SELECT value FROM json_each(f.actors) UNION ALL SELECT value FROM json_each(f.directors))) " +
+          "FROM films f WHERE f.id = ?",
+      )
+      .bind(filmId),
+    db.prepare(`INSERT OR REPLACE INTO films_chars (rowid, title, introduction, people) SELECT f.rowid, ${CHARS_ENTRY_SQL} FROM films f WHERE f.id = ?`).bind(filmId),
   ];
 }
+
+/** films_chars's entry for the films row f: interleaved unigrams and bigrams of each field, a space as "_", people as "/ name / name /" (what the triggers of migration 0008_search_chars write). */
+const CHARS_ENTRY_SQL =
+  "(SELECT coalesce(group_concat(iif(substr(s.t, j.key + 1, 1) = ' ', '_', substr(s.t, j.key + 1, 1)) || iif(j.key + 1 < length(s.t), ' ' || iif(substr(s.t, j.key + 1, 1) = ' ', '_', substr(s.t, j.key + 1, 1)) || iif(substr(s.t, j.key + 2, 1) = ' ', '_', substr(s.t, j.key + 2, 1)), ''), ' '), '') FROM (SELECT f.title AS t) AS s, json_each('[' || rtrim(replace(hex(zeroblob(length(s.t))), '00', '0,'), ',') || ']') AS j), (SELECT coalesce(group_concat(iif(substr(s.t, j.key + 1, 1) = ' ', '_', substr(s.t, j.key + 1, 1)) || iif(j.key + 1 < length(s.t), ' ' || iif(substr(s.t, j.key + 1, 1) = ' ', '_', substr(s.t, j.key + 1, 1)) || iif(substr(s.t, j.key + 2, 1) = ' ', '_', substr(s.t, j.key + 2, 1)), ''), ' '), '') FROM (SELECT f.introduction AS t) AS s, json_each('[' || rtrim(replace(hex(zeroblob(length(s.t))), '00', '0,'), ',') || ']') AS j), (SELECT coalesce(group_concat(iif(substr(s.t, j.key + 1, 1) = ' ', '_', substr(s.t, j.key + 1, 1)) || iif(j.key + 1 < length(s.t), ' ' || iif(substr(s.t, j.key + 1, 1) = ' ', '_', substr(s.t, j.key + 1, 1)) || iif(substr(s.t, j.key + 2, 1) = ' ', '_', substr(s.t, j.key + 2, 1)), ''), ' '), '') FROM (SELECT '/ ' || (SELECT coalesce(group_concat(value, ' / '), '') FROM (SELECT value FROM json_each(f.actors) UNION ALL SELECT value FROM json_each(f.directors))) || ' /' AS t) AS s, json_each('[' || rtrim(replace(hex(zeroblob(length(s.t))), '00', '0,'), ',') || ']') AS j)";

@@ -1,28 +1,59 @@
-// Turns whatever a user typed into a search plan for the films_fts table (trigram tokenizer). Pure.
+// Turns whatever a user typed into a search plan: a list of FTS5 MATCH expressions ("arms"), best
+// first, each answered from the index in rowid order and cut at the page. Pure: no I/O.
 //
-// The FTS5 query language has operators (AND OR NOT NEAR, column filters "title:", "*", "^",
-// parentheses); user text must never reach it as syntax. So the MATCH expression is made only of
-// double-quoted strings, each one trigram of the user's words, joined by OR:
-//  - a quoted string is always a literal to FTS5 (inner quotes are doubled), whatever it contains;
-//  - OR-ed trigrams make a prefix match ("inter" → all of "interstellar"'s first trigrams) and a typo
-//    (which spoils at most three trigrams) still match, and bm25 ranks films sharing more (and rarer)
-//    trigrams first.
-// Words shorter than a trigram (1–2 Chinese characters are whole words) produce no trigram: if no
-// word is long enough, the plan is a plain substring search over titles and people instead.
+// Contract:
+//  - No user text reaches FTS5 as syntax. Every piece of it is a double-quoted string (inner quotes
+//    doubled), which FTS5 always takes as a literal; operators, column filters and parentheses in
+//    the expressions are ours only.
+//  - Relevance is a fixed order of arms, and within an arm the film added last comes first (films'
+//    rowid, descending): an arm costs at most offset + limit index rows, whatever the catalog size,
+//    because FTS5 walks its doclists in rowid order and stops at the LIMIT. Nothing ranks every match.
+//  - Arms, for a text of three characters or more (trigram tables films_title, films_intro,
+//    films_people: a quoted string is a substring match, spaces included):
+//      1-3. the whole text verbatim in the title, else the introduction, else the people;
+//      4-6. (two words or more) every word of three characters or more, anywhere in one field.
+//    Each arm leaves out the films of the arms before it, so a film appears once, in its best arm.
+//    Words are the runs of letters, digits and marks: quotes, colons and stars typed around them
+//    are not part of them.
+//  - Fallback passes, each run only when everything before it found no film at all (a fuzzy pass
+//    never outranks nor costs anything beside a text that is found), title, then introduction, then
+//    people: (typo) every word by one of its variants, its two halves for words of six characters or
+//    more (one typo spoils at most one half), its trigrams for shorter words; then (any word) any
+//    word of four characters or more.
+//  - A text of one or two characters (one or two Chinese characters, "of", a letter) has no trigram:
+//    it is one token of films_chars, which holds every character and every pair of adjacent
+//    characters as a token (migration 0008_search_chars), arms 1-3 only.
 
 /** Characters of the query used at most (longer input is cut, not refused). */
 export const MAX_QUERY_CHARS = 64;
-/** Trigrams OR-ed at most: bounds the cost of a long query. */
-export const MAX_TRIGRAMS = 24;
-/** Words of a short (substring) query used at most. */
-export const MAX_SUBSTRING_TERMS = 4;
-/** bm25 weights of films_fts's columns: film_id (not indexed), title, introduction, people. */
-export const BM25_WEIGHTS = [0, 3, 2, 1] as const;
+/** Words used at most by the word and typo arms: bounds the size of an expression. */
+export const MAX_WORDS = 6;
+/** Words this long or longer are matched by their halves in the typo arms, shorter ones by their trigrams. */
+export const MIN_CHARS_FOR_HALVES = 6;
+
+export type SearchTable = "films_fts" | "films_chars" | "films_title" | "films_intro" | "films_people";
+
+export interface Arm {
+  /** What the arm matches, for tests and the bench: "title", "introduction: words", … */
+  name: string;
+  /** The FTS5 table walked, and the expression matched in it. */
+  table: SearchTable;
+  match: string;
+  /** Expressions whose films this arm leaves out (those earlier arms gave), checked film by film. */
+  exclude: { table: SearchTable; match: string }[];
+}
 
 export type SearchPlan =
   | { kind: "empty" }
-  | { kind: "match"; match: string; trigrams: string[]; phrases: string[] }
-  | { kind: "substring"; terms: string[] };
+  | {
+      kind: "search";
+      /** films_chars for a text of one or two characters, else the trigram tables. */
+      table: "films_chars" | "films_fts";
+      text: string;
+      arms: Arm[];
+      /** The fallback passes, in order, each with the expression (any field) whose absence lets it run. */
+      fallbacks: { arms: Arm[]; unless: string }[];
+    };
 
 // Unpaired UTF-16 surrogates cannot be encoded as UTF-8 (the D1 wire): drop them, keep pairs.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -36,28 +67,23 @@ export function normalizeQuery(raw: string): string[] {
   return chars ? chars.split(" ") : [];
 }
 
-/** Distinct trigrams (by code point) of each word of at least three characters, in order. */
-export function trigramsOf(words: string[]): string[] {
+/** Distinct trigrams (by code point) of a word, in order. */
+export function trigramsOf(word: string): string[] {
+  const cps = Array.from(word);
   const seen = new Set<string>();
-  for (const word of words) {
-    const cps = Array.from(word);
-    for (let i = 0; i + 3 <= cps.length; i++) seen.add(cps.slice(i, i + 3).join(""));
-  }
+  for (let i = 0; i + 3 <= cps.length; i++) seen.add(cps.slice(i, i + 3).join(""));
   return [...seen];
 }
 
-/** Texts shorter than this have no half-phrases (a half of 3 characters matches too much). */
-export const MIN_CHARS_FOR_HALVES = 8;
-
 /**
- * The text, and for a long text its two halves: one typo spoils at most one half, so a field that
- * contains a half verbatim almost certainly holds the intended word.
+ * What a word may match in the typo arms: its two halves (each ceil(n/2) characters) when it is long
+ * enough that a half is still specific, else its trigrams. A word of three characters is itself.
  */
-export function phrasesOf(text: string): string[] {
-  const cps = Array.from(text);
-  if (cps.length < MIN_CHARS_FOR_HALVES) return [text];
-  const mid = Math.ceil(cps.length / 2);
-  return [text, cps.slice(0, mid).join("").trim(), cps.slice(cps.length - mid).join("").trim()];
+export function variantsOf(word: string): string[] {
+  const cps = Array.from(word);
+  if (cps.length < MIN_CHARS_FOR_HALVES) return trigramsOf(word);
+  const half = Math.ceil(cps.length / 2);
+  return [...new Set([cps.slice(0, half).join(""), cps.slice(cps.length - half).join("")])];
 }
 
 /** A string literal of the FTS5 query language. */
@@ -65,12 +91,72 @@ export function ftsString(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
 }
 
+/**
+ * A text as films_chars's tokens: each character, then it and the next one; a space written "_".
+ * One character is one token, two characters one token (their pair), more a phrase.
+ */
+export function charTokens(text: string): string[] {
+  const cs = Array.from(text, (c) => (c === " " ? "_" : c));
+  if (cs.length === 2) return [cs.join("")];
+  return cs.flatMap((c, i) => (i + 1 < cs.length ? [c, c + cs[i + 1]] : [c]));
+}
+
+/**
+ * Three arms, one per field, for one expression; `before` are expressions (over all fields) whose
+ * films earlier arms already gave. Field k also leaves out the expression in the fields before k.
+ * Exclusions are checked film by film (NOT EXISTS with the film's rowid, one index seek each), not
+ * with FTS5's NOT, which evaluated its whole right side: 260 ms for a 64-character phrase at 100,000
+ * films against 15 ms for the same arm without it.
+ * Trigram texts: the arms walk films_title / films_intro / films_people (one field each: FTS5
+ * intersects trigrams over whole rows and filters columns afterwards, so a title arm in films_fts
+ * would walk every film holding the text's trigrams in its people or introduction); films_fts, all
+ * fields, answers the exclusions.
+ */
+function fieldArms(table: "films_chars" | "films_fts", label: string, expr: string, before: string[]): Arm[] {
+  const earlier = before.length ? [{ table: "films_fts" as const, match: before.map((e) => `(${e})`).join(" OR ") }] : [];
+  const named = (field: string) => (label ? `${field}: ${label}` : field);
+  if (table === "films_chars") {
+    return [
+      { name: named("title"), table, match: `title : (${expr})`, exclude: [] },
+      { name: named("introduction"), table, match: `introduction : (${expr})`, exclude: [{ table, match: `title : (${expr})` }] },
+      { name: named("people"), table, match: `people : (${expr})`, exclude: [{ table, match: `{title introduction} : (${expr})` }] },
+    ];
+  }
+  return [
+    { name: named("title"), table: "films_title", match: expr, exclude: earlier },
+    { name: named("introduction"), table: "films_intro", match: expr, exclude: [...earlier, { table: "films_title", match: expr }] },
+    { name: named("people"), table: "films_people", match: expr, exclude: [...earlier, { table: "films_fts", match: `{title introduction} : (${expr})` }] },
+  ];
+}
+
 export function planSearch(raw: string): SearchPlan {
   const words = normalizeQuery(raw);
   if (words.length === 0) return { kind: "empty" };
-  const trigrams = trigramsOf(words).slice(0, MAX_TRIGRAMS);
-  if (trigrams.length > 0) return { kind: "match", match: trigrams.map(ftsString).join(" OR "), trigrams, phrases: phrasesOf(words.join(" ")) };
-  return { kind: "substring", terms: [...new Set(words)].slice(0, MAX_SUBSTRING_TERMS) };
+  const text = words.join(" ");
+  if (Array.from(text).length < 3) {
+    return { kind: "search", table: "films_chars", text, arms: fieldArms("films_chars", "", ftsString(charTokens(text).join(" ")), []), fallbacks: [] };
+  }
+  const phrase = ftsString(text);
+  const arms = fieldArms("films_fts", "", phrase, []);
+  const before = [phrase];
+  const chars = (w: string) => Array.from(w).length;
+  const terms = [...new Set(text.split(/[^\p{L}\p{N}\p{M}]+/u))];
+  const long = terms.filter((w) => chars(w) >= 3).slice(0, MAX_WORDS);
+  if (long.length >= 2 || (long.length === 1 && long[0] !== text)) {
+    const all = long.map(ftsString).join(" AND ");
+    arms.push(...fieldArms("films_fts", "words", all, before));
+    before.push(all);
+  }
+  const fallbacks: { arms: Arm[]; unless: string }[] = [];
+  const pass = (label: string, expr: string) => {
+    if (before.includes(expr)) return;
+    fallbacks.push({ arms: fieldArms("films_fts", label, expr, []), unless: before.map((e) => `(${e})`).join(" OR ") });
+    before.push(expr);
+  };
+  if (long.some((w) => chars(w) > 3)) pass("typo", long.map((w) => `(${variantsOf(w).map(ftsString).join(" OR ")})`).join(" AND "));
+  const some = terms.filter((w) => chars(w) >= 4).slice(0, MAX_WORDS);
+  if (some.length >= 2) pass("any word", some.map(ftsString).join(" OR "));
+  return { kind: "search", table: "films_fts", text, arms, fallbacks };
 }
 
 /** Columns of films (alias f) a SearchFilm is made of. */
@@ -82,43 +168,53 @@ export interface BuiltSearch {
   params: (string | number)[];
 }
 
-/** SQL of a non-empty plan: a page of films, best first. */
-export function buildSearchQuery(plan: Exclude<SearchPlan, { kind: "empty" }>, page: { offset: number; limit: number }): BuiltSearch {
-  if (plan.kind === "match") {
-    // Relevance, in two keys:
-    //  1. the field holding the text (or, for a long text, half of it) verbatim: title, then
-    //     introduction, then people, then none (a quoted trigram phrase is a substring match, answered
-    //     from the index);
-    //  2. then bm25 weighted title 3, introduction 2, people 1, as the weighted SUM of each column's
-    //     bm25 rather than FTS5's own column weights: those multiply term counts inside bm25's
-    //     saturation, which squashes 3:2 to almost 1:1.
-    // Key 1 exists because FTS5's bm25 normalizes by the length of the whole row: on its own, a title
-    // hit in a film with a long cast can lose to an introduction hit in a film with none.
-    const [, wTitle, wIntro, wPeople] = BM25_WEIGHTS;
-    const rank =
-      `${wTitle} * bm25(films_fts, 0, 1, 0, 0) + ${wIntro} * bm25(films_fts, 0, 0, 1, 0) + ` +
-      `${wPeople} * bm25(films_fts, 0, 0, 0, 1)`;
-    const phrases = `(${plan.phrases.map(ftsString).join(" OR ")})`;
-    // ?2, ?3, ?4: the phrases restricted to title, introduction, people.
-    const inField = (n: number) => `WHEN rowid IN (SELECT rowid FROM films_fts WHERE films_fts MATCH ?${n}) THEN`;
-    return {
-      sql:
-        `SELECT ${SEARCH_COLUMNS} FROM (SELECT film_id, rowid AS rid, ${rank} AS score, ` +
-        `CASE ${inField(2)} 3 ${inField(3)} 2 ${inField(4)} 1 ELSE 0 END AS exact ` +
-        "FROM films_fts WHERE films_fts MATCH ?1 ORDER BY exact DESC, score, rid LIMIT ?5 OFFSET ?6) AS hit " +
-        "JOIN films f ON f.id = hit.film_id ORDER BY hit.exact DESC, hit.score, hit.rid",
-      params: [plan.match, `title : ${phrases}`, `introduction : ${phrases}`, `people : ${phrases}`, page.limit, page.offset],
-    };
-  }
-  // Too short for a trigram: a scan of the (small) FTS rows, titles first, then the most viewed.
-  // instr() rather than LIKE, so "%" and "_" typed by a user are plain characters.
-  const conds = plan.terms.map(() => "(instr(lower(s.title), ?) > 0 OR instr(lower(s.people), ?) > 0)");
-  const params: (string | number)[] = plan.terms.flatMap((t) => [t, t]);
-  const first = plan.terms[0] ?? "";
+/**
+ * SQL of a plan: a page of films, arm by arm. Each arm is an FTS5 walk in rowid order cut at
+ * offset + limit; UNION ALL keeps the arms' order and stops pulling once the page is complete, so a
+ * page whose first arm fills it never runs the others. Films rows are read for the page only.
+ */
+export function buildSearchQuery(arms: Arm[], page: { offset: number; limit: number }, unless?: string): BuiltSearch {
+  const params: (string | number)[] = [];
+  const armSql = arms.map((a, i) => {
+    params.push(a.match, ...a.exclude.map((e) => e.match), page.offset + page.limit);
+    const excluded = a.exclude.map((e) => ` AND NOT EXISTS (SELECT 1 FROM ${e.table} AS x WHERE x.${e.table} MATCH ? AND x.rowid = o.rowid)`).join("");
+    return `SELECT ${i} AS arm, rowid AS rid FROM (SELECT o.rowid FROM ${a.table} AS o WHERE o.${a.table} MATCH ?${excluded} ORDER BY o.rowid DESC LIMIT ?)`;
+  });
+  // D1 allows few terms per compound SELECT: arms go by threes into nested ones.
+  const groups: string[] = [];
+  for (let i = 0; i < armSql.length; i += 3) groups.push(`SELECT arm, rid FROM (${armSql.slice(i, i + 3).join(" UNION ALL ")})`);
+  params.push(page.limit, page.offset);
+  if (unless) params.push(unless);
   return {
     sql:
-      `SELECT ${SEARCH_COLUMNS} FROM films_fts s JOIN films f ON f.id = s.film_id WHERE ${conds.join(" AND ")} ` +
-      `ORDER BY instr(lower(s.title), ?) > 0 DESC, f.total_views DESC, f.rowid DESC LIMIT ? OFFSET ?`,
-    params: [...params, first, page.limit, page.offset],
+      `SELECT ${SEARCH_COLUMNS} FROM (SELECT arm, rid FROM (${groups.join(" UNION ALL ")}) LIMIT ? OFFSET ?) AS hit ` +
+      "JOIN films f ON f.rowid = hit.rid " +
+      (unless ? "WHERE NOT EXISTS (SELECT 1 FROM films_fts WHERE films_fts MATCH ?) " : "") +
+      "ORDER BY hit.arm, hit.rid DESC",
+    params,
+  };
+}
+
+/**
+ * Celebrity search: films with a person of exactly this name. The name is looked for as a substring
+ * of the people field (films_people for three characters or more, else its one films_chars token),
+ * then checked exactly (case-sensitive) on films.actors / films.directors (JSON arrays, the same
+ * encoding as json_quote). The newest-added CELEBRITY_CANDIDATES films holding the name are read and
+ * ordered by update time: exact for any name in fewer films than that, else the newest updates among
+ * them.
+ */
+export const CELEBRITY_CANDIDATES = 400;
+
+export function buildCelebrityQuery(name: string, page: { offset: number; limit: number }): BuiltSearch {
+  // Control characters are no tokens (and NUL would end the FTS5 string): the indexes hold none either.
+  const text = name.replace(/\p{Cc}/gu, "");
+  const [table, match] =
+    Array.from(text).length >= 3 ? ["films_people", ftsString(text)] : ["films_chars", `people : ${ftsString(charTokens(text).join(" ") || "_")}`];
+  return {
+    sql:
+      `SELECT ${SEARCH_COLUMNS} FROM (SELECT rowid AS rid FROM ${table} WHERE ${table} MATCH ?1 ORDER BY rowid DESC LIMIT ?2) AS hit ` +
+      "JOIN films f ON f.rowid = hit.rid WHERE instr(f.actors, json_quote(?3)) > 0 OR instr(f.directors, json_quote(?3)) > 0 " +
+      "ORDER BY f.updated_at DESC, f.rowid DESC LIMIT ?4 OFFSET ?5",
+    params: [match, CELEBRITY_CANDIDATES, name, page.limit, page.offset],
   };
 }

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { resourceApp } from "../lib/openapi";
 import { CostedReads } from "./d1-cost";
 import { badRequest, json, pageOf, SearchList, SearchQuery } from "./schemas";
-import { buildSearchQuery, planSearch, SEARCH_COLUMNS } from "./search-query";
+import { buildCelebrityQuery, buildSearchQuery, planSearch } from "./search-query";
 import { type SearchRow, toSearchFilm } from "./shape";
 import { config } from "../config";
 
@@ -17,10 +17,10 @@ export const search = resourceApp()
       method: "get",
       path: "/search/content",
       tags,
-      summary: "Films by relevance to a text (title weighs 3, introduction 2, people 1); tolerant of prefixes and typos",
+      summary: "Films by relevance to a text: verbatim in the title, then the introduction, then people; then all its words; then words with a typo",
       description:
-        "Any text is accepted: it is matched as trigrams (three-character substrings), never as query syntax. " +
-        "A text with no word of three characters or more (e.g. one or two Chinese characters) is looked for as a substring of titles and people.",
+        "Any text is accepted and matched as a substring (any length, one Chinese character included), never as query syntax. " +
+        "Within each of these ranks, the film added last comes first. Prefixes match as substrings; a word with one typo matches by either half (or, under six characters, by a trigram).",
       request: { query: SearchQuery },
       responses: { 200: json(SearchList, "a page of films, best match first"), 400: badRequest },
     }),
@@ -29,8 +29,15 @@ export const search = resourceApp()
       const reads = new CostedReads(c.env.DB);
       const plan = planSearch(query.content);
       if (plan.kind === "empty") return c.json({ search_films: [] }, 200, reads.headers());
-      const q = buildSearchQuery(plan, pageOf(query));
-      const rows = await reads.all<SearchRow>(q.sql, q.params);
+      const page = pageOf(query);
+      const q = buildSearchQuery(plan.arms, page);
+      let rows = await reads.all<SearchRow>(q.sql, q.params);
+      // Nothing verbatim nor with every word: the fallback passes, unless this is a page past the end of films found.
+      for (const pass of plan.fallbacks) {
+        if (rows.length > 0) break;
+        const f = buildSearchQuery(pass.arms, page, pass.unless);
+        rows = await reads.all<SearchRow>(f.sql, f.params);
+      }
       return c.json({ search_films: rows.map((r) => toSearchFilm(r, config(c.env).publicBaseUrl)) }, 200, reads.headers());
     },
   )
@@ -39,7 +46,7 @@ export const search = resourceApp()
       method: "get",
       path: "/search/celebrity",
       tags,
-      summary: "Films with an actor or director of exactly this name, newest update first",
+      summary: "Films with an actor or director of exactly this name, newest update first (among the 400 films added last that hold the name)",
       request: { query: SearchQuery },
       responses: { 200: json(SearchList, "a page of films"), 400: badRequest },
     }),
@@ -48,13 +55,8 @@ export const search = resourceApp()
       const reads = new CostedReads(c.env.DB);
       const name = query.content.replace(LONE_SURROGATE, "\uFFFD").trim();
       if (!name) return c.json({ search_films: [] }, 200, reads.headers());
-      const { offset, limit } = pageOf(query);
-      // The name index finds the films; films rows are read only for the page.
-      const rows = await reads.all<SearchRow>(
-        `SELECT ${SEARCH_COLUMNS} FROM films f WHERE f.id IN (SELECT film_id FROM film_people WHERE name = ?) ` +
-          "ORDER BY f.updated_at DESC, f.rowid DESC LIMIT ? OFFSET ?",
-        [name, limit, offset],
-      );
+      const q = buildCelebrityQuery(name, pageOf(query));
+      const rows = await reads.all<SearchRow>(q.sql, q.params);
       return c.json({ search_films: rows.map((r) => toSearchFilm(r, config(c.env).publicBaseUrl)) }, 200, reads.headers());
     },
   );

@@ -8,6 +8,7 @@ import * as keys from "../../schema/keys";
 import { episodes, filmPeople, films, filmViews, uploadParts, uploads } from "../../schema/tables";
 import { retireJobs } from "../jobs";
 import { deletePrefix } from "../lib/storage";
+import { reindexFilmStatements } from "../catalog";
 
 const Name = z.string().trim().min(1).max(100);
 
@@ -91,19 +92,12 @@ export async function deleteFilm(db: DrizzleD1Database, bucket: R2Bucket, id: st
   return { objects: await deletePrefix(bucket, keys.filmPrefix(id)) };
 }
 
-/** Rewrites the film's search entry from its rows (what the triggers would write), idempotently. */
+/** Rewrites the film's people lists and search entries from its rows (what the triggers would write), idempotently. */
 export async function reindexFilm(d1: D1Database, id: string): Promise<void> {
   const names = (role: "actor" | "director") =>
     `(SELECT json_group_array(name) FROM (SELECT name FROM film_people WHERE film_id = ?1 AND role = '${role}' ORDER BY position))`;
   await d1.batch([
     d1.prepare(`UPDATE films SET actors = ${names("actor")}, directors = ${names("director")} WHERE id = ?1`).bind(id),
-    d1
-      .prepare(
-        `INSERT OR REPLACE INTO films_fts (rowid, film_id, title, introduction, people)
-         SELECT f.rowid, f.id, f.title, f.introduction,
-           (SELECT coalesce(group_concat(value, ' / '), '') FROM (SELECT value FROM json_each(f.actors) UNION ALL SELECT value FROM json_each(f.directors)))
-         FROM films f WHERE f.id = ?1`,
-      )
-      .bind(id),
+    ...reindexFilmStatements(d1, id),
   ]);
 }

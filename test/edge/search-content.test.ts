@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { reindexFilmStatements } from "../../edge/catalog";
-import { ftsString, MAX_TRIGRAMS, planSearch } from "../../edge/catalog/search-query";
+import { charTokens, ftsString, MAX_QUERY_CHARS, planSearch, variantsOf } from "../../edge/catalog/search-query";
 import { get, insertFilm } from "./seed-fixtures";
 
 const A = "/api/v1/affair";
@@ -151,6 +151,30 @@ describe("GET /affair/search/content", () => {
   });
 });
 
+describe("ranking within an arm", () => {
+  it("puts the film added last first among those holding the text in the same field, whatever their views", async () => {
+    const older = await insertFilm({ title: "Quokka Island", totalViews: 9_000, weekViews: 900 });
+    const newer = await insertFilm({ title: "Return to Quokka Island", totalViews: 0 });
+    const introOnly = await insertFilm({ title: "Marsupials", introduction: "A quokka island documentary." });
+    const ids = (await search("quokka island")).map((r) => r.id);
+    expect(ids).toEqual([newer, older, introOnly]);
+    // The same for texts of one or two characters (films_chars).
+    const a = await insertFilm({ title: "袋鼬岛" });
+    const b = await insertFilm({ title: "回到袋鼬岛" });
+    expect((await search("袋鼬")).map((r) => r.id)).toEqual([b, a]);
+  });
+
+  it("runs the typo pass only when the text is found nowhere", async () => {
+    const exact = await insertFilm({ title: "Wombat Express" });
+    const near = await insertFilm({ title: "Wombats Expresso" });
+    // Verbatim first, then every word (a prefix of each), never the typo pass while those find films.
+    expect((await search("Wombat Express")).map((r) => r.id)).toEqual([exact, near]);
+    expect((await search("Wombat Expres")).map((r) => r.id)).toEqual([exact, near]);
+    // Found nowhere: each word by either half, the film added last first.
+    expect((await search("Wombta Exprss")).map((r) => r.id)).toEqual([near, exact]);
+  });
+});
+
 describe("the search index follows writes", () => {
   it("changes of title, people and deletion are searchable at once; reindex rebuilds an entry", async () => {
     const id = await insertFilm({ title: "Zebra Crossing", actors: ["Yolanda Quist"] });
@@ -214,27 +238,66 @@ describe("GET /affair/search/celebrity", () => {
 });
 
 describe("planSearch (pure)", () => {
-  it("quotes every trigram, so no user text becomes FTS5 syntax", () => {
+  // Every double-quoted string of an expression, and what is left outside them: only our syntax.
+  const outside = (match: string) => match.replace(/"(?:[^"]|"")*"/g, "S");
+
+  it("quotes every piece of user text, so none of it becomes FTS5 syntax", () => {
     const plan = planSearch('ab"c NEAR( title:x');
-    expect(plan.kind).toBe("match");
-    if (plan.kind !== "match") return;
-    expect(plan.trigrams).toEqual(['ab"', 'b"c', "nea", "ear", "ar(", "tit", "itl", "tle", "le:", "e:x"]);
-    expect(plan.match).toBe(plan.trigrams.map(ftsString).join(" OR "));
+    expect(plan.kind).toBe("search");
+    if (plan.kind !== "search") return;
+    expect(plan.table).toBe("films_fts");
+    expect(plan.arms[0]).toEqual({ name: "title", table: "films_title", match: ftsString('ab"c near( title:x'), exclude: [] });
+    for (const arm of [...plan.arms, ...plan.fallbacks.flatMap((p) => p.arms)]) {
+      expect(outside(arm.match)).toMatch(/^[a-z{} :()SANDORT]+$/);
+      for (const e of arm.exclude) expect(outside(e.match)).toMatch(/^[a-z{} :()SANDORT]+$/);
+    }
+    for (const p of plan.fallbacks) expect(outside(p.unless)).toMatch(/^[ ()SANDOR]+$/);
     expect(ftsString('b"c')).toBe('"b""c"');
   });
 
-  it("falls back to substrings when no word has three characters", () => {
-    expect(planSearch("爱")).toEqual({ kind: "substring", terms: ["爱"] });
-    expect(planSearch("王菲 ab 王菲")).toEqual({ kind: "substring", terms: ["王菲", "ab"] });
+  it("ranks verbatim title, introduction, people, then all words; typo variants are a fallback pass", () => {
+    const plan = planSearch("Silent  River");
+    if (plan.kind !== "search") throw new Error("not a search");
+    expect(plan.arms.map((a) => a.name)).toEqual(["title", "introduction", "people", "title: words", "introduction: words", "people: words"]);
+    expect(plan.fallbacks.map((p) => p.arms.map((a) => a.name))).toEqual([
+      ["title: typo", "introduction: typo", "people: typo"],
+      ["title: any word", "introduction: any word", "people: any word"],
+    ]);
+    expect(plan.fallbacks[0]!.unless).toBe('("silent river") OR ("silent" AND "river")');
+    expect(plan.fallbacks[1]!.arms[0]!.match).toBe('"silent" OR "river"');
+    expect(plan.arms[1]).toMatchObject({ table: "films_intro", match: '"silent river"', exclude: [{ table: "films_title", match: '"silent river"' }] });
+    expect(plan.arms.map((a) => a.table)).toEqual(["films_title", "films_intro", "films_people", "films_title", "films_intro", "films_people"]);
+    expect(plan.arms[2]).toMatchObject({ match: '"silent river"', exclude: [{ table: "films_fts", match: '{title introduction} : ("silent river")' }] });
+    expect(plan.arms[3]).toMatchObject({ match: '"silent" AND "river"', exclude: [{ table: "films_fts", match: '("silent river")' }] });
+    expect(plan.fallbacks[0]!.arms[0]!.match).toBe('("sil" OR "ent") AND ("riv" OR "ive" OR "ver")');
+  });
+
+  it("matches long words by halves in the typo arms, and leaves out arms that would repeat", () => {
+    expect(variantsOf("intersteller")).toEqual(["inters", "teller"]);
+    expect(variantsOf("harbr")).toEqual(["har", "arb", "rbr"]);
+    const one = planSearch("Intersteller");
+    expect(one.kind === "search" && one.arms.map((a) => a.name)).toEqual(["title", "introduction", "people"]);
+    expect(one.kind === "search" && one.fallbacks.map((p) => p.arms[0]!.match)).toEqual(['("inters" OR "teller")']);
+    const short = planSearch("the");
+    expect(short.kind === "search" && short.fallbacks).toEqual([]);
+    const wrapped = planSearch('"Star Actor" AND title:*');
+    expect(wrapped.kind === "search" && wrapped.arms[3]!.match).toBe('"star" AND "actor" AND "and" AND "title"');
+  });
+
+  it("looks for texts of one or two characters in films_chars, as one token", () => {
+    expect(planSearch("爱")).toMatchObject({ table: "films_chars", text: "爱", arms: [{ match: 'title : ("爱")' }, {}, {}] });
+    expect(planSearch("王菲")).toMatchObject({ table: "films_chars", arms: [{ match: 'title : ("王菲")' }, {}, {}] });
+    expect(planSearch("a b")).toMatchObject({ table: "films_fts", text: "a b" });
+    expect(charTokens("of x")).toEqual(["o", "of", "f", "f_", "_", "_x", "x"]);
+    expect(charTokens("of")).toEqual(["of"]);
     expect(planSearch(" \u200B ")).toEqual({ kind: "empty" });
   });
 
-  it("caps the trigrams and normalizes width, case and surrogates", () => {
-    const plan = planSearch("abcdefghijklmnopqrstuvwxyz0123456789");
-    expect(plan.kind === "match" && plan.trigrams.length).toBe(MAX_TRIGRAMS);
-    expect(planSearch("ＡＢＣ")).toMatchObject({ trigrams: ["abc"], phrases: ["abc"] });
-    expect(planSearch("Intersteller")).toMatchObject({ phrases: ["intersteller", "inters", "teller"] });
-    expect(planSearch("a\uD800bc")).toEqual({ kind: "substring", terms: ["a", "bc"] });
-    expect(planSearch("🎬🍿🎥")).toMatchObject({ trigrams: ["🎬🍿🎥"] });
+  it("caps the text and the words, and normalizes width, case and surrogates", () => {
+    const long = planSearch("abcdefgh ".repeat(20));
+    expect(long.kind === "search" && Array.from(long.text).length).toBeLessThanOrEqual(MAX_QUERY_CHARS);
+    expect(planSearch("ＡＢＣ")).toMatchObject({ text: "abc" });
+    expect(planSearch("a\uD800bc")).toMatchObject({ text: "a bc" });
+    expect(planSearch("🎬🍿🎥")).toMatchObject({ table: "films_fts", text: "🎬🍿🎥" });
   });
 });
