@@ -4,6 +4,7 @@ import { config } from "../config";
 import type { AppEnv, Env } from "../env";
 import { etagListMatches } from "./cache";
 import { bumpCatalogVersion, catalogVersion } from "./catalog-version";
+import { WeightedLru } from "./lru";
 
 /**
  * Anonymous catalog answers from the Workers Cache API, so that a hot page is not the same D1 query
@@ -75,6 +76,16 @@ interface Stored {
 }
 
 /**
+ * This isolate's own copy of the answers it served lately, in front of the Cache API: a hot answer is
+ * served from memory without a round trip to the cache (the same freshness rules apply to both).
+ */
+const memory = new WeightedLru<string, { stored: Stored; storedAt: number }>(8 * 1024 * 1024);
+const weightOf = (s: Stored) => s.body.byteLength + 64 * (s.headers.length + 1);
+
+/** Forget this isolate's in-memory answers (tests of the Cache API tier). */
+export const clearMemoryTier = () => memory.clear();
+
+/**
  * Renders under way in this isolate, by key: concurrent misses of a hot key (after a write, or cold)
  * share one render, and a stale key gets one background refresh, not one per viewer.
  */
@@ -113,6 +124,7 @@ function produceOnce(c: CacheScope, key: string, f: Freshness, produce: () => Pr
       const headers = new Headers(stored.headers);
       headers.set(STORED_AT, String(Date.now()));
       headers.set("cache-control", `public, max-age=${Math.ceil(keepMs / 1000)}`);
+      memory.set(key, { stored, storedAt: Number(headers.get(STORED_AT)) }, weightOf(stored));
       landed = caches.default.put(key, new Response(stored.body, { headers })).catch((e) => console.error("answer cache: put failed", key, e));
     }
     return stored;
@@ -130,13 +142,25 @@ function produceOnce(c: CacheScope, key: string, f: Freshness, produce: () => Pr
 
 /** The cached entry of `key` (HIT or STALE, refreshed in the background), another request's render, or a new one. */
 async function lookup(c: CacheScope, key: string, f: Freshness, produce: () => Promise<Stored>): Promise<{ stored: Stored; state: CacheState }> {
-  const hit = await caches.default.match(key);
-  const state = hit ? stateAt(Date.now() - Number(hit.headers.get(STORED_AT)), f) : "MISS";
-  if (hit && state !== "MISS") {
+  const served = (state: CacheState) => {
     if (state === "STALE" && !inflight.has(key)) {
       c.waitUntil(produceOnce(c, key, f, produce).catch((e) => console.error("answer cache: refresh failed", key, e)));
     }
-    return { stored: { status: hit.status, headers: kept(hit.headers), body: await hit.arrayBuffer() }, state };
+  };
+  const mem = memory.get(key);
+  const memState = mem ? stateAt(Date.now() - mem.storedAt, f) : "MISS";
+  if (mem && memState !== "MISS") {
+    served(memState);
+    return { stored: mem.stored, state: memState };
+  }
+  const hit = await caches.default.match(key);
+  const storedAt = Number(hit?.headers.get(STORED_AT));
+  const state = hit ? stateAt(Date.now() - storedAt, f) : "MISS";
+  if (hit && state !== "MISS") {
+    const stored: Stored = { status: hit.status, headers: kept(hit.headers), body: await hit.arrayBuffer() };
+    memory.set(key, { stored, storedAt }, weightOf(stored));
+    served(state);
+    return { stored, state };
   }
   await hit?.body?.cancel();
   const shared = inflight.get(key);

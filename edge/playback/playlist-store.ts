@@ -3,7 +3,7 @@
 // invalidated: a new transcode has a new prefix, and the episode row in D1 says which prefix is current.
 
 import { type MediaPlaylist, parseMediaPlaylist } from "../hls";
-import { WeightedLru } from "./lru";
+import { WeightedLru } from "../lib/lru";
 
 /** Parsed objects take several times their text; 8× is a generous estimate, 48 MB of estimate in all. */
 const WEIGHT_PER_CHAR = 8;
