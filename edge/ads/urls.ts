@@ -1,0 +1,21 @@
+// Which URLs from an ad server the edge will fetch or ping. Nothing an ad server says becomes anything
+// but one of these: never a path, a key or an ffmpeg input; only https (or, for local tests and
+// development, plain http to a loopback address when the caller allows it).
+
+export function fetchableUrl(raw: string | undefined, allowLoopback: boolean): URL | null {
+  if (!raw) return null;
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  if (u.username || u.password) return null;
+  if (u.protocol === "https:") return u;
+  if (u.protocol === "http:" && allowLoopback && isLoopback(u.hostname)) return u;
+  return null;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
