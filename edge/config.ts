@@ -4,6 +4,7 @@
 // played without ads, an invalid size uses the default).
 import { z } from "zod";
 import type { Env } from "./env";
+import { fetchableUrl, isLoopback } from "./ads/urls";
 import { type BreakSpec, parseAdBreaks } from "./hls/ad-breaks";
 
 const MiB = 1024 * 1024;
@@ -46,6 +47,8 @@ const Vars = z.object({
   PUBLIC_BASE_URL: baseUrl,
   TRANSCODER_URL: baseUrl,
   AD_BREAKS: z.string().optional().transform((v) => parseAdBreaks(v)),
+  AD_SERVER_URL: z.string().optional().transform((v) => parseAdServerUrl(v)),
+  AD_DECISION_TIMEOUT_MS: positiveInt(1500),
   CORS_ORIGINS: z.string().optional().transform(parseOrigins),
   MEDIA_SIGNING: flag,
   MAX_UPLOAD_BYTES: positiveInt(100 * MiB),
@@ -61,12 +64,34 @@ const Vars = z.object({
   SIGNING_SECRET: secret,
 });
 
+/**
+ * AD_SERVER_URL: an https URL template (plain http only to a loopback host, for local ad servers); empty:
+ * no ad server. Anything else is logged and treated as empty.
+ */
+export function parseAdServerUrl(value: string | undefined): { ok: true; url: string | null; loopback: boolean } | { ok: false; error: string } {
+  const v = (value ?? "").trim();
+  if (v === "") return { ok: true, url: null, loopback: false };
+  // Macros are not URL syntax: check the template with them blanked.
+  const probe = fetchableUrl(v.replace(/\[[A-Z0-9_]+\]|%%[A-Z0-9_]+%%/g, "x"), true);
+  if (!probe) return { ok: false, error: "AD_SERVER_URL: must be an https URL (http only to 127.0.0.1/localhost)" };
+  return { ok: true, url: v, loopback: probe.protocol === "http:" || isLoopback(probe.hostname) };
+}
+
 export interface Config {
   /** The origin the website, the transcoder and uploaders reach (`<cdn>` of the API contract). */
   publicBaseUrl: string;
   transcoderUrl: string;
   /** Empty when AD_BREAKS says none, or is invalid. */
   adBreaks: BreakSpec[];
+  /** The ad server's URL template, or null (the site's own ads only). */
+  adServerUrl: string | null;
+  /**
+   * Whether URLs from the ad server may be plain http to a loopback host: only when AD_SERVER_URL itself is
+   * one (a local ad server in development and tests). Otherwise https only.
+   */
+  adServerLoopback: boolean;
+  /** Bound on the whole ad decision of one master playlist. */
+  adDecisionTimeoutMs: number;
   corsOrigins: "*" | string[];
   mediaSigning: boolean;
   maxUploadBytes: number;
@@ -112,10 +137,14 @@ function fromVars(v: z.infer<typeof Vars>): Config {
   if (!v.AD_BREAKS.ok) console.error(`invalid AD_BREAKS, playing without ads: ${v.AD_BREAKS.error}`);
   const adBreaks = v.AD_BREAKS.ok ? v.AD_BREAKS.breaks : [];
   if (!v.SIGNING_SECRET && adBreaks.length) console.error("SIGNING_SECRET is not set: ad plans cannot be signed, playing without ads");
+  if (!v.AD_SERVER_URL.ok) console.error(`invalid AD_SERVER_URL, using the site's own ads only: ${v.AD_SERVER_URL.error}`);
   return {
     publicBaseUrl: v.PUBLIC_BASE_URL,
     transcoderUrl: v.TRANSCODER_URL,
     adBreaks,
+    adServerUrl: v.AD_SERVER_URL.ok ? v.AD_SERVER_URL.url : null,
+    adServerLoopback: v.AD_SERVER_URL.ok && v.AD_SERVER_URL.loopback,
+    adDecisionTimeoutMs: v.AD_DECISION_TIMEOUT_MS,
     corsOrigins: v.CORS_ORIGINS,
     mediaSigning: v.MEDIA_SIGNING,
     maxUploadBytes: v.MAX_UPLOAD_BYTES,

@@ -8,3 +8,6 @@ export * from "./urls";
 export * from "./vast";
 export * from "./vmap";
 export * from "./placement";
+export * from "./decision";
+export * from "./creatives";
+export * from "./beacons";

@@ -7,6 +7,7 @@ import { refusal } from "./media-tokens";
 import { utcDay } from "../lib/days";
 import { countImpression } from "./queries";
 import { serveObject } from "./r2-object";
+import { segmentBeacons } from "./ad-server";
 
 export type MediaAnswer = { ok: true; response: Response } | { ok: false; status: 400 | 403; reason: string };
 
@@ -34,6 +35,10 @@ export async function serveMedia(
   const status = served.response.status;
   if (adId && req.method === "GET" && (status === 304 || ((status === 200 || status === 206) && served.start === 0))) {
     waitUntil(countImpression(db, adId, utcDay()).catch((e: unknown) => console.error(`impression of ad ${adId} not counted: ${String(e)}`)));
+  }
+  const beacon = new URL(req.url).searchParams.get("bcn");
+  if (beacon && req.method === "GET" && (status === 304 || ((status === 200 || status === 206) && served.start === 0))) {
+    waitUntil(segmentBeacons(env, db, beacon).catch((e: unknown) => console.error(`beacons not fired: ${String(e)}`)));
   }
   return { ok: true, response: served.response };
 }

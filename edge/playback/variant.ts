@@ -5,7 +5,8 @@ import { type Rendition, validRenditions } from "../../schema/jobs";
 import { mediaUrl } from "../../schema/keys";
 import { config } from "../config";
 import type { Env } from "../env";
-import { type AdInsertion, type MediaPlaylist, type UriStyle, closestByBandwidth, commonTargetDuration, incompatibility, stitch, verifyPlan } from "../hls";
+import { beaconQueries } from "../ads/beacons";
+import { type AdInsertion, type AdPlan, type MediaPlaylist, type UriStyle, closestByBandwidth, commonTargetDuration, incompatibility, stitch, verifyPlan } from "../hls";
 import { type EpisodeRef, notReady, planScope, playable } from "./episode";
 import { mediaQuery } from "./media-tokens";
 import { PlaylistStore, StoredPlaylistError } from "./playlist-store";
@@ -29,12 +30,14 @@ export async function stitchedVariant(
 ): Promise<Variant> {
   const { signingSecret: secret, publicBaseUrl } = config(env);
   let breaks: Array<[string, number]> = [];
+  let decision: AdPlan["decision"];
   if (secret) {
     // Without a plan a viewer could ask for the variant without ads.
     if (!ref.plan) return refusal(400, "query.plan: required (use the URIs of the master playlist)");
     const check = await verifyPlan(secret, ref.plan, { scope: planScope(ref) });
     if (!check.ok) return refusal(403, `plan: ${check.reason}`);
     breaks = check.plan.breaks;
+    decision = check.plan.decision;
   }
 
   const adIds = [...new Set(breaks.map(([adId]) => adId))];
@@ -84,9 +87,14 @@ export async function stitchedVariant(
     return s;
   };
   const insertions: AdInsertion[] = [];
-  for (const [adId, at] of breaks) {
+  const tracked = new Set(decision?.entries);
+  for (const [entry, [adId, at]] of breaks.entries()) {
     const ad = usable.get(adId);
-    if (ad) insertions.push({ id: adId, at, playlist: ad.chosen[index]!.pl, style: await styleFor(ad.hlsPrefix) });
+    if (!ad) continue;
+    const pl = ad.chosen[index]!.pl;
+    // The ad server's ads carry their beacons (edge/ads/beacons.ts); the site's own count impressions in media.ts.
+    const segmentQuery = decision && secret && tracked.has(entry) ? await beaconQueries(secret, decision.id, entry, adId, pl.segments.map((s) => s.duration)) : undefined;
+    insertions.push({ id: adId, at, playlist: pl, style: await styleFor(ad.hlsPrefix), segmentQuery });
   }
   const result = stitch({ content, contentStyle: await styleFor(prefix), ads: insertions, targetDuration });
   for (const s of result.skipped) console.warn(`ad ${s.id} at ${s.at}s not placed in ${planScope(ref)}/${ref.rendition}: ${s.reason}`);
