@@ -17,7 +17,7 @@ export interface Master {
   text: string;
   /** Ads planned (the X-Ad-Breaks header). */
   breaks: number;
-  /** Where each planned ad comes from, in plan order (the X-Ad-Sources header). */
+  /** Where each break's ads come from, in time order (the X-Ad-Sources header; the player page shows it). */
   sources: Array<"site" | "ad-server">;
 }
 
@@ -60,7 +60,19 @@ export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeR
       codecs: r.codecs,
     })),
   });
-  return { text, breaks: plan.length, sources: plan.map((_, i) => (decided[i] ? "ad-server" : "site")) };
+  return { text, breaks: plan.length, sources: breakSources(plan, decided) };
+}
+
+/** Per break (a pod is one break), in time order: whether its ads come from the ad server or the site. */
+function breakSources(plan: Array<[string, number]>, decided: Array<StoredEntry | null>): Array<"site" | "ad-server"> {
+  const out: Array<"site" | "ad-server"> = [];
+  plan.forEach(([, at], i) => {
+    const source = decided[i] ? "ad-server" : "site";
+    if (i > 0 && plan[i - 1]![1] === at) {
+      if (source === "ad-server") out[out.length - 1] = source;
+    } else out.push(source);
+  });
+  return out;
 }
 
 /** The site's picks and the ad server's pods in one plan, in time order (post-roll last), pods in order. */
