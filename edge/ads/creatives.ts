@@ -16,17 +16,13 @@ import { config } from "../config";
 import type { Env } from "../env";
 import { registerJob } from "../jobs";
 import { R2StreamWriter } from "../lib/multipart-r2";
-import { fetchableUrl } from "./urls";
+import { fetchableUrl, urlHash } from "./urls";
 
 /** How long the edge gives an ad server's media host to deliver a creative. */
 const CREATIVE_FETCH_MS = 120_000;
 /** Creatives are kept as long as ads are: they may come back in any later decision. */
 const CREATIVE_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000;
 
-export async function urlHash(url: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(url));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export interface CreativeState {
   hash: string;

@@ -19,3 +19,9 @@ export function fetchableUrl(raw: string | undefined, allowLoopback: boolean): U
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
+
+/** A creative's key: the SHA-256 of its MediaFile URL, hex (Web Crypto: the edge and Node alike). */
+export async function urlHash(url: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(url));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
