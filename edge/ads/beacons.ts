@@ -17,6 +17,7 @@ import { adBeacons, adDecisions } from "../../schema/tables";
 import { utcDay } from "../lib/days";
 import { expandMacros } from "./macros";
 import { BEACON_EVENTS, type BeaconEvent, beaconsBySegment } from "./placement";
+import { RefusedUrl, fetchChecked } from "./fetch";
 import { fetchableUrl } from "./urls";
 import type { EventUrls } from "./vast";
 
@@ -69,17 +70,18 @@ export async function ping(urls: string[], allowLoopback: boolean, windowMs = PI
   const deadline = Date.now() + windowMs;
   const results = await Promise.all(
     urls.map(async (raw) => {
-      const u = fetchableUrl(expandMacros(raw, {}), allowLoopback);
-      if (!u) return false;
+      const url = expandMacros(raw, {});
+      if (!fetchableUrl(url, allowLoopback)) return false;
       for (let attempt = 0; ; attempt++) {
         const left = deadline - Date.now();
         if (left <= 0) return false;
         try {
-          const res = await fetch(u, { signal: AbortSignal.timeout(Math.min(left, 5000)) });
+          const res = await fetchChecked(url, { signal: AbortSignal.timeout(Math.min(left, 5000)) }, allowLoopback);
           await res.body?.cancel();
           if (res.status < 500) return res.ok;
-        } catch {
-          // network error or timeout: retried while the window lasts
+        } catch (e) {
+          // network error or timeout: retried while the window lasts; a refused redirect is not retried
+          if (e instanceof RefusedUrl) return false;
         }
         await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, Math.max(0, deadline - Date.now()))));
       }

@@ -16,6 +16,7 @@ import { config } from "../config";
 import type { Env } from "../env";
 import { registerJob } from "../jobs";
 import { R2StreamWriter } from "../lib/multipart-r2";
+import { fetchChecked } from "./fetch";
 import { fetchableUrl, urlHash } from "./urls";
 
 /** How long the edge gives an ad server's media host to deliver a creative. */
@@ -77,12 +78,7 @@ export async function queueUnseen(env: Env, db: DrizzleD1Database, ctx: Ctx, url
 
 async function conditionCreative(env: Env, db: DrizzleD1Database, ctx: Ctx, url: string, hash: string, allowLoopback: boolean): Promise<void> {
   const max = config(env).maxUploadBytes;
-  const u = fetchableUrl(url, allowLoopback)!;
-  const res = await fetch(u, { signal: AbortSignal.timeout(CREATIVE_FETCH_MS) });
-  if (res.url && !fetchableUrl(res.url, allowLoopback)) {
-    await res.body?.cancel();
-    throw new Error(`redirected off https: ${res.url.slice(0, 200)}`);
-  }
+  const res = await fetchChecked(url, { signal: AbortSignal.timeout(CREATIVE_FETCH_MS) }, allowLoopback);
   if (!res.ok || !res.body) {
     await res.body?.cancel();
     throw new Error(`the media host answered ${res.status}`);

@@ -15,6 +15,7 @@ import { POST_ROLL } from "../hls/ad-breaks";
 import { VastError, type VastErrorCode } from "./errors";
 import { type MacroValues, breakPosition, expandMacros } from "./macros";
 import { type TopRendition, pickMediaFile } from "./media-file";
+import { RefusedUrl, fetchChecked } from "./fetch";
 import { fetchableUrl } from "./urls";
 import { type EventUrls, type MediaFile, type VastAd, type VastDoc, TRACKED_EVENTS, noEvents, podOf, vastFromNode } from "./vast";
 import { isVmapRoot, offsetSeconds, vmapFromRoot } from "./vmap";
@@ -63,7 +64,7 @@ export interface DecisionInput {
   top: TopRendition;
   allowLoopback: boolean;
   signal: AbortSignal;
-  fetch?: (req: Request) => Promise<Response>;
+  fetch?: typeof fetch;
 }
 
 type Chain = { impressions: string[]; tracking: EventUrls; errors: string[]; depth: number; seen: Set<string> };
@@ -155,14 +156,11 @@ class Ctx {
     if (!u) throw new Failure("invalid", VastError.WRAPPER, `not an https URL: ${url.slice(0, 200)}`);
     let res: Response;
     try {
-      res = await (this.input.fetch ?? fetch)(new Request(u, { signal: this.input.signal, headers: { accept: "application/xml, text/xml" } }));
+      res = await fetchChecked(u.href, { signal: this.input.signal, headers: { accept: "application/xml, text/xml" } }, this.input.allowLoopback, this.input.fetch);
     } catch (e) {
+      if (e instanceof RefusedUrl) throw new Failure("invalid", VastError.WRAPPER, `${u.host}: ${e.message}`);
       if (this.input.signal.aborted) throw new Failure("timeout", VastError.WRAPPER_TIMEOUT, `no answer from ${u.host} in time`);
       throw new Failure("http", VastError.WRAPPER, `${u.host}: ${String(e)}`);
-    }
-    if (res.url && !fetchableUrl(res.url, this.input.allowLoopback)) {
-      await res.body?.cancel();
-      throw new Failure("invalid", VastError.WRAPPER, `redirected off https: ${res.url.slice(0, 200)}`);
     }
     if (!res.ok) {
       await res.body?.cancel();

@@ -11,3 +11,4 @@ export * from "./placement";
 export * from "./decision";
 export * from "./creatives";
 export * from "./beacons";
+export * from "./fetch";

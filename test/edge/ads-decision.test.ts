@@ -134,6 +134,15 @@ describe("AD_SERVER_URL: decisions", () => {
     expect(fired.filter((f) => f.endsWith("/complete"))).toHaveLength(4);
   });
 
+  it("follows a redirect that stays within the rule", async () => {
+    const ep = await episode();
+    await houseAd();
+    const media = mediaUrl();
+    await readyCreative(media, [4]);
+    const m = await master(ep.path, `${AD}/vast/redirect?media=${encodeURIComponent(media)}`, { AD_BREAKS: "pre" });
+    expect(m.sources).toBe("ad-server");
+  });
+
   it("plays a pod in sequence order in one break", async () => {
     const ep = await episode();
     await houseAd();
@@ -172,6 +181,7 @@ describe("AD_SERVER_URL: failures fall back to the site's ads, promptly, with IA
     ["more than 5 wrappers", "/vast/wrapper?depth=6", "302"],
     ["a wrapper to an empty VAST", "/vast/wrapper-empty", "303"],
     ["no MediaFile we can fetch", "/vast/no-media", "403"],
+    ["a redirect off https", "/vast/redirect?to=private", null],
   ];
   for (const [name, path, code] of cases) {
     it(name, async () => {

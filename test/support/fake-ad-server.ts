@@ -5,6 +5,7 @@
 //   /vast/pod?media=URL,URL[&beacons=BASE]           a pod (sequence 1, 2, …)
 //   /vast/wrapper?depth=N&media=URL[&beacons=BASE]   N wrappers, then the InLine (each wrapper adds BASE/w{N})
 //   /vast/loop                                       a wrapper pointing at itself
+//   /vast/redirect[?to=private]                      302 to /vast/inline (same query), or to http://10.0.0.1
 //   /vast/empty, /vast/invalid, /vast/html, /vast/status/{code}, /vast/slow (answers after 10 s)
 //   /vmap?media=URL[&beacons=BASE]                   pre-roll (embedded VAST) + 50 % (AdTagURI) + post-roll (empty)
 //   /media/{name}?bytes=N | ?file=PATH (a real video from test fixtures, by absolute path)
@@ -69,6 +70,14 @@ export async function startFakeAdServer(): Promise<FakeAdServer> {
       }
       rest.set("depth", String(depth - 1));
       return xml(vast([wrapperAd(`${base}/vast/wrapper?${rest}`, beacons && `${beacons}/w${depth}`)]));
+    }
+    if (p === "/vast/redirect") {
+      // To the same answer at /vast/inline, or (to=private) off https to a host the edge must refuse.
+      const rest = new URLSearchParams(u.searchParams);
+      rest.delete("to");
+      res.writeHead(302, { location: q("to") === "private" ? `http://10.0.0.1/vast?${rest}` : `/vast/inline?${rest}` });
+      res.end();
+      return;
     }
     if (p === "/vast/loop") return xml(vast([wrapperAd(`${base}/vast/loop`, beacons)]));
     if (p === "/vast/empty") return xml(vast([], "4.2", beacons && `${beacons}/nobid?code=[ERRORCODE]`));
