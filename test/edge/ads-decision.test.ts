@@ -44,7 +44,7 @@ async function master(path: string, adServerUrl: string, extra: Record<string, s
   return { res, ms: Date.now() - started, text: await body(res), sources: res.headers.get("x-ad-sources") };
 }
 
-describe("AD_SERVER_URL: creatives", () => {
+describe("AD_SERVER_URL: creatives", { timeout: 20_000 }, () => {
   it("queues an unseen creative once (fetched into R2, an ad transcode); the break falls back meanwhile", async () => {
     const ep = await episode();
     await houseAd();
@@ -65,6 +65,35 @@ describe("AD_SERVER_URL: creatives", () => {
     expect((await hits("/vast/inline")).some((h) => h.includes(`cid=${ep.filmId}`) && h.includes("pos=2"))).toBe(true);
   });
 
+  it("concurrent viewers queue an unseen creative once", async () => {
+    const ep = await episode();
+    const media = mediaUrl();
+    const all = await Promise.all(Array.from({ length: 5 }, () => master(ep.path, tag("/vast/inline", { media }))));
+    expect(all.map((m) => m.res.status)).toEqual([200, 200, 200, 200, 200]);
+    const jobs = await env.DB.prepare("SELECT count(*) AS n FROM jobs j JOIN creatives c ON c.ad_id = j.ad_id WHERE c.url_hash = ?").bind(await urlHash(media)).first<{ n: number }>();
+    expect(jobs?.n).toBe(1);
+  });
+
+  for (const [name, media, why] of [
+    ["a creative over MAX_UPLOAD_BYTES", `${AD}/media/${crypto.randomUUID()}.mp4?bytes=3000000`, /over MAX_UPLOAD_BYTES/],
+    ["a creative the media host does not have", `${AD}/nothing/${crypto.randomUUID()}.mp4`, /answered 404/],
+  ] as const) {
+    it(`${name}: the creative is marked failed, nothing is stored or queued, playback goes on`, async () => {
+      const ep = await episode();
+      await houseAd();
+      const m = await master(ep.path, tag("/vast/inline", { media }), { MAX_UPLOAD_BYTES: "2000000" });
+      expect([m.res.status, m.sources]).toEqual([200, "site,site"]);
+      const row = await env.DB.prepare("SELECT status, error, ad_id FROM creatives WHERE url_hash = ?").bind(await urlHash(media)).first<{ status: string; error: string; ad_id: string | null }>();
+      expect(row?.status).toBe("failed");
+      expect(row?.error).toMatch(why);
+      expect(row?.ad_id).toBe(null);
+      // Seen: a failed creative is not fetched again on the next request.
+      const before = (await hits(`/media/`)).length + (await hits(`/nothing/`)).length;
+      await master(ep.path, tag("/vast/inline", { media }), { MAX_UPLOAD_BYTES: "2000000" });
+      expect((await hits(`/media/`)).length + (await hits(`/nothing/`)).length).toBe(before);
+    });
+  }
+
   it("a conditioned creative is never one of the site's random ads", async () => {
     const media = mediaUrl();
     const c = await readyCreative(media);
@@ -74,7 +103,7 @@ describe("AD_SERVER_URL: creatives", () => {
   });
 });
 
-describe("AD_SERVER_URL: decisions", () => {
+describe("AD_SERVER_URL: decisions", { timeout: 20_000 }, () => {
   it("plays a ready creative at both breaks, marks the sources, and fires its beacons once, in order", async () => {
     const ep = await episode();
     await houseAd();
@@ -171,7 +200,7 @@ describe("AD_SERVER_URL: decisions", () => {
   });
 });
 
-describe("AD_SERVER_URL: failures fall back to the site's ads, promptly, with IAB error codes", () => {
+describe("AD_SERVER_URL: failures fall back to the site's ads, promptly, with IAB error codes", { timeout: 20_000 }, () => {
   const cases: Array<[string, string, string | null]> = [
     ["HTTP 500", "/vast/status/500", null],
     ["invalid XML", "/vast/invalid", null],
