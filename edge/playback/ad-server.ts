@@ -3,17 +3,17 @@
 // unseen ones queued. Answers, per break position, the ads that can play now; every other position falls
 // back to the site's own ads (master.ts). Never throws: any failure is logged, counted and means "no ads
 // from the server".
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { type Rendition, validRenditions } from "../../schema/jobs";
-import { adDecisions, adServerOutcomes, films } from "../../schema/tables";
-import { type Outcome, type StoredEntry, creativeStates, decide, fireBeacons, ping, queueUnseen, verifyBeacon } from "../ads";
+import { adDecisions, adServerOutcomes } from "../../schema/tables";
+import { type CreativeState, type Outcome, type StoredEntry, decide, fireBeacons, ping, queueUnseen, verifyBeacon } from "../ads";
 import { config } from "../config";
 import type { Env } from "../env";
 import { utcDay } from "../lib/days";
 import type { EpisodeRef, Playable } from "./episode";
-import { adsByIdQuery } from "./queries";
+import type { PlaybackRows } from "./rows";
 
 export interface ServedAd {
   adId: string;
@@ -33,12 +33,13 @@ export interface AdServerContext {
   waitUntil(p: Promise<unknown>): void;
 }
 
-export async function adServerPlan(env: Env, ctx: AdServerContext, ref: EpisodeRef, ep: Playable, times: number[]): Promise<ServerPlan | null> {
+/** `rows`: the film, the creatives and their ads through the answer cache (a warm decision reads no row from D1). */
+export async function adServerPlan(env: Env, ctx: AdServerContext, rows: PlaybackRows, ref: EpisodeRef, ep: Playable, times: number[]): Promise<ServerPlan | null> {
   const cfg = config(env);
   if (!cfg.adServerUrl) return null;
   const started = Date.now();
   try {
-    const film = await ctx.db.select({ type: films.type, category: films.category, location: films.location }).from(films).where(eq(films.id, ref.id)).get();
+    const film = await rows.film(ref.id);
     const top = ep.renditions.reduce((a, b) => (b.bandwidth > a.bandwidth ? b : a));
     const decision = await decide({
       template: cfg.adServerUrl,
@@ -62,10 +63,11 @@ export async function adServerPlan(env: Env, ctx: AdServerContext, ref: EpisodeR
 
     const slots = decision.positions ?? times;
     const urls = decision.breaks.flatMap((b) => b.ads.map((a) => a.mediaFile.url));
-    const states = await creativeStates(ctx.db, urls);
+    const states = new Map<string, CreativeState>();
+    for (const [u, s] of await Promise.all([...new Set(urls)].map(async (u) => [u, await rows.creative(u)] as const))) if (s) states.set(u, s);
     const unseen = urls.filter((u) => !states.has(u));
     if (unseen.length) await queueUnseen(env, ctx.db, ctx, unseen, cfg.adServerLoopback);
-    const ready = await readyRenditions(ctx.db, [...states.values()].flatMap((s) => (s.ready && s.adId ? [s.adId] : [])));
+    const ready = readyRenditions(await rows.adsById([...states.values()].flatMap((s) => (s.ready && s.adId ? [s.adId] : []))));
 
     const served = new Map<number, ServedAd[]>();
     for (const b of decision.breaks) {
@@ -94,10 +96,9 @@ export async function storeDecision(db: DrizzleD1Database, scope: string, entrie
   return id;
 }
 
-async function readyRenditions(db: DrizzleD1Database, adIds: string[]): Promise<Map<string, Rendition[]>> {
+function readyRenditions(rows: Array<{ id: string; status: string; hlsPrefix: string | null; renditions: unknown }>): Map<string, Rendition[]> {
   const out = new Map<string, Rendition[]>();
-  if (adIds.length === 0) return out;
-  for (const row of await adsByIdQuery(db, adIds)) {
+  for (const row of rows) {
     const r = validRenditions(row.renditions);
     if (row.status === "ready" && row.hlsPrefix && r.length) out.set(row.id, r);
   }

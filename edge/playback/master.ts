@@ -28,7 +28,7 @@ export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeR
   if (!ep) return null;
   const times = planBreakTimes(adBreaks, ep.duration);
   // Unsigned plans could be rewritten by the viewer: without the secret there are no ads.
-  const server = secret && adServer ? await adServerPlan(env, adServer, ref, ep, times) : null;
+  const server = secret && adServer ? await adServerPlan(env, adServer, rows, ref, ep, times) : null;
   const houseTimes = (server?.slots ?? times).filter((t) => !server?.served.has(t)).slice(0, MAX_BREAKS);
   const wantAds = secret ? houseTimes.length : 0;
   const adRows = wantAds ? pickRandom(await rows.filmAds(Date.now()), wantAds) : [];
