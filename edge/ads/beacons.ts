@@ -62,6 +62,12 @@ export async function verifyBeacon(secret: string, token: string): Promise<Beaco
   }
 }
 
+/**
+ * How long a decision's row is kept (the roll-up prunes older ones): a plan lives 6 hours, and a player may
+ * fetch the segments of a playlist it loaded a while after that; after this its beacons no longer fire.
+ */
+export const DECISION_RETENTION_MS = 24 * 3600 * 1000;
+
 /** How long one event's pings are retried. */
 export const PING_WINDOW_MS = 15_000;
 

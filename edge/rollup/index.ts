@@ -1,6 +1,7 @@
 import { and, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { filmViews, films, meta, viewMarks } from "../../schema/tables";
+import { adDecisions, filmViews, films, meta, viewMarks } from "../../schema/tables";
+import { DECISION_RETENTION_MS } from "../ads/beacons";
 import { utcDay, weekStart } from "../lib/days";
 
 /** meta row holding the last day the roll-up ran for. */
@@ -54,7 +55,10 @@ export async function rollupViews(db: DrizzleD1Database, now: number): Promise<R
   // Viewer marks only matter on their own day (one view per viewer per film per UTC day).
   const pruneMarks = db.delete(viewMarks).where(lt(viewMarks.day, today));
 
-  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember, pruneMarks]);
+  // An ad-server decision is needed while its plan can still play (edge/ads/beacons.ts); the beacons it fired stay counted.
+  const pruneDecisions = db.delete(adDecisions).where(lt(adDecisions.createdAt, now - DECISION_RETENTION_MS));
+
+  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember, pruneMarks, pruneDecisions]);
   return {
     today,
     previous,

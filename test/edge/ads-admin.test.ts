@@ -67,3 +67,22 @@ describe("admin: ads", () => {
     expect((await call(`/api/v1/admin/ads/not-an-id`, { method: "DELETE", headers: auth })).status).toBe(400);
   });
 });
+
+describe("roll-up: ad-server decisions", () => {
+  it("prunes decisions older than their retention, keeps recent ones and every beacon row", async () => {
+    const { rollupViews } = await import("../../edge/rollup");
+    const { DECISION_RETENTION_MS } = await import("../../edge/ads");
+    const { drizzle } = await import("drizzle-orm/d1");
+    const now = Date.now();
+    const old = `old-${crypto.randomUUID()}`;
+    const recent = `new-${crypto.randomUUID()}`;
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO ad_decisions (id, scope, entries, created_at) VALUES (?, 's', '[]', ?), (?, 's', '[]', ?)").bind(old, now - DECISION_RETENTION_MS - 1, recent, now),
+      env.DB.prepare("INSERT INTO ad_beacons (decision_id, entry, event, ad_id, day, created_at) VALUES (?, 0, 'impression', 'a', '2026-01-01', 0)").bind(old),
+    ]);
+    await rollupViews(drizzle(env.DB), now);
+    const ids = await env.DB.prepare("SELECT id FROM ad_decisions WHERE id IN (?, ?)").bind(old, recent).all<{ id: string }>();
+    expect(ids.results.map((r) => r.id)).toEqual([recent]);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM ad_beacons WHERE decision_id = ?").bind(old).first()).toEqual({ n: 1 });
+  });
+});
