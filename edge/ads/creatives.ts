@@ -8,7 +8,7 @@
 //   transcode of an ad (origin "vast"), exactly like an uploaded FILM ad: the transcoder reads the source
 //   from the edge's own origin as always. Nothing from the ad server becomes a key or a path.
 // - Ready when its ad is ready; until then (and for good if the fetch failed) the break falls back.
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { adSourceKey } from "../../schema/keys";
 import { ads, creatives } from "../../schema/tables";
@@ -27,6 +27,9 @@ const CREATIVE_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000;
 
 export interface CreativeState {
   hash: string;
+  /** The fetch's state; a "fetching" older than FETCH_STALE_MS was abandoned (its isolate went away). */
+  status: "fetching" | "queued" | "failed";
+  updatedAt: number;
   /** The ad row once queued. */
   adId: string | null;
   ready: boolean;
@@ -38,18 +41,28 @@ export async function creativeStates(db: DrizzleD1Database, urls: string[]): Pro
   for (const u of new Set(urls)) hashes.set(await urlHash(u), u);
   if (hashes.size === 0) return new Map();
   const rows = await db
-    .select({ hash: creatives.urlHash, adId: creatives.adId, adStatus: ads.status, hlsPrefix: ads.hlsPrefix })
+    .select({ hash: creatives.urlHash, status: creatives.status, updatedAt: creatives.updatedAt, adId: creatives.adId, adStatus: ads.status, hlsPrefix: ads.hlsPrefix })
     .from(creatives)
     .leftJoin(ads, eq(ads.id, creatives.adId))
     .where(inArray(creatives.urlHash, [...hashes.keys()]));
   const out = new Map<string, CreativeState>();
-  for (const r of rows) out.set(hashes.get(r.hash)!, { hash: r.hash, adId: r.adId, ready: r.adStatus === "ready" && r.hlsPrefix !== null });
+  for (const r of rows) out.set(hashes.get(r.hash)!, { hash: r.hash, status: r.status, updatedAt: r.updatedAt, adId: r.adId, ready: r.adStatus === "ready" && r.hlsPrefix !== null });
   return out;
 }
 
 type Ctx = { waitUntil(p: Promise<unknown>): void };
 
-/** Claims each URL not seen before and conditions it in the background. Returns the URLs claimed. */
+/**
+ * A fetch still "fetching" after this was abandoned: a Worker's waitUntil does not outlive its isolate
+ * (about 30 s after the answer in production), so a large creative on a slow host may never finish. The
+ * next decision that names it claims it again.
+ */
+export const FETCH_STALE_MS = 10 * 60 * 1000;
+
+/** Whether a creative needs a (new) fetch: never seen, or its fetch abandoned. */
+export const needsFetch = (s: CreativeState | null | undefined, now = Date.now()) => !s || (s.status === "fetching" && s.updatedAt < now - FETCH_STALE_MS);
+
+/** Claims each URL not seen before (or abandoned) and conditions it in the background. Returns the URLs claimed. */
 export async function queueUnseen(env: Env, db: DrizzleD1Database, ctx: Ctx, urls: string[], allowLoopback: boolean): Promise<string[]> {
   const claimed: string[] = [];
   for (const url of new Set(urls)) {
@@ -58,7 +71,11 @@ export async function queueUnseen(env: Env, db: DrizzleD1Database, ctx: Ctx, url
     const won = await db
       .insert(creatives)
       .values({ urlHash: await urlHash(url), url, status: "fetching", createdAt: now, updatedAt: now })
-      .onConflictDoNothing()
+      .onConflictDoUpdate({
+        target: creatives.urlHash,
+        set: { updatedAt: now },
+        setWhere: and(eq(creatives.status, "fetching"), lt(creatives.updatedAt, now - FETCH_STALE_MS)),
+      })
       .returning({ hash: creatives.urlHash });
     if (won.length === 0) continue;
     claimed.push(url);

@@ -8,7 +8,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { type Rendition, validRenditions } from "../../schema/jobs";
 import { adDecisions, adServerOutcomes } from "../../schema/tables";
-import { type CreativeState, type Outcome, type StoredEntry, decide, fireBeacons, ping, queueUnseen, verifyBeacon } from "../ads";
+import { type CreativeState, type Outcome, type StoredEntry, decide, needsFetch, fireBeacons, ping, queueUnseen, verifyBeacon } from "../ads";
 import { config } from "../config";
 import type { Env } from "../env";
 import { utcDay } from "../lib/days";
@@ -65,7 +65,7 @@ export async function adServerPlan(env: Env, ctx: AdServerContext, rows: Playbac
     const urls = decision.breaks.flatMap((b) => b.ads.map((a) => a.mediaFile.url));
     const states = new Map<string, CreativeState>();
     for (const [u, s] of await Promise.all([...new Set(urls)].map(async (u) => [u, await rows.creative(u)] as const))) if (s) states.set(u, s);
-    const unseen = urls.filter((u) => !states.has(u));
+    const unseen = [...new Set(urls)].filter((u) => needsFetch(states.get(u)));
     if (unseen.length) await queueUnseen(env, ctx.db, ctx, unseen, cfg.adServerLoopback);
     const ready = readyRenditions(await rows.adsById([...states.values()].flatMap((s) => (s.ready && s.adId ? [s.adId] : []))));
 

@@ -65,6 +65,19 @@ describe("AD_SERVER_URL: creatives", { timeout: 20_000 }, () => {
     expect((await hits("/vast/inline")).some((h) => h.includes(`cid=${ep.filmId}`) && h.includes("pos=2"))).toBe(true);
   });
 
+  it("a fetch abandoned long ago (its isolate went away) is claimed again; a recent one is left alone", async () => {
+    const ep = await episode();
+    const stale = mediaUrl();
+    const recent = mediaUrl();
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO creatives (url_hash, url, status, created_at, updated_at) VALUES (?, ?, 'fetching', 0, 0)").bind(await urlHash(stale), stale),
+      env.DB.prepare("INSERT INTO creatives (url_hash, url, status, created_at, updated_at) VALUES (?, ?, 'fetching', ?, ?)").bind(await urlHash(recent), recent, Date.now(), Date.now()),
+    ]);
+    await master(ep.path, `${AD}/vast/pod?media=${encodeURIComponent(`${stale},${recent}`)}`, { AD_BREAKS: "pre" });
+    const status = async (u: string) => (await env.DB.prepare("SELECT status FROM creatives WHERE url_hash = ?").bind(await urlHash(u)).first<{ status: string }>())?.status;
+    expect([await status(stale), await status(recent)]).toEqual(["queued", "fetching"]);
+  });
+
   it("concurrent viewers queue an unseen creative once", async () => {
     const ep = await episode();
     const media = mediaUrl();
