@@ -99,7 +99,7 @@ export async function decide(input: DecisionInput): Promise<Decision> {
       vmap.breaks.map(async (b) => {
         const at = offsetSeconds(b.offset, input.duration, input.times);
         if (at === null) return null;
-        const doc = b.source.kind === "vast" ? b.source.doc : await ctx.vastAt(expandMacros(b.source.url, ctx.macrosAt(at)), rootChain());
+        const doc = b.source.kind === "vast" ? ctx.embedded(b.source.doc) : await ctx.vastAt(expandMacros(b.source.url, ctx.macrosAt(at)), rootChain());
         return doc ? { at, ads: await ctx.pod(doc, rootChain()) } : null;
       }),
     );
@@ -186,6 +186,13 @@ class Ctx {
       return null;
     }
     return doc;
+  }
+
+  /** A VAST embedded in a VMAP: counted as invalid when it is not one we read. */
+  embedded(doc: VastDoc): VastDoc | null {
+    if (doc.ok) return doc;
+    this.d.outcomes.push({ outcome: "invalid", detail: `VMAP's embedded VAST: ${doc.reason}` });
+    return null;
   }
 
   async vastAt(url: string, chain: Chain): Promise<VastDoc | null> {
