@@ -28,6 +28,7 @@ export default defineConfig({
           name: "edge",
           include: ["test/edge/**/*.test.ts"],
           setupFiles: ["./test/edge/apply-migrations.ts"],
+          globalSetup: ["./test/support/ad-server-setup.ts"],
         },
       },
       {

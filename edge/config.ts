@@ -4,6 +4,7 @@
 // played without ads, an invalid size uses the default).
 import { z } from "zod";
 import type { Env } from "./env";
+import { fetchableUrl, isLoopback } from "./ads/urls";
 import { type BreakSpec, parseAdBreaks } from "./hls/ad-breaks";
 
 const MiB = 1024 * 1024;
@@ -42,11 +43,6 @@ export function parseOrigins(value: string | undefined): "*" | string[] {
   return list.includes("*") ? "*" : list;
 }
 
-/** Loopback hosts: traffic to them never leaves the machine, so plain http there exposes nothing. */
-function isLoopback(hostname: string): boolean {
-  const h = hostname.toLowerCase();
-  return h === "localhost" || h.endsWith(".localhost") || h === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
 
 /**
  * Why the bridge must not deliver to TRANSCODER_URL, or null. A delivery carries a job's signed grants
@@ -74,6 +70,8 @@ const Vars = z.object({
   // Optional, not in wrangler.toml: plain http to a transcoder that is not loopback (a private network).
   ALLOW_INSECURE_TRANSCODER: flag,
   AD_BREAKS: z.string().optional().transform((v) => parseAdBreaks(v)),
+  AD_SERVER_URL: z.string().optional().transform((v) => parseAdServerUrl(v)),
+  AD_DECISION_TIMEOUT_MS: positiveInt(1500),
   CORS_ORIGINS: z.string().optional().transform(parseOrigins),
   MEDIA_SIGNING: flag,
   MAX_UPLOAD_BYTES: positiveInt(100 * MiB),
@@ -89,6 +87,19 @@ const Vars = z.object({
   SIGNING_SECRET: secret,
 });
 
+/**
+ * AD_SERVER_URL: an https URL template (plain http only to a loopback host, for local ad servers); empty:
+ * no ad server. Anything else is logged and treated as empty.
+ */
+export function parseAdServerUrl(value: string | undefined): { ok: true; url: string | null; loopback: boolean } | { ok: false; error: string } {
+  const v = (value ?? "").trim();
+  if (v === "") return { ok: true, url: null, loopback: false };
+  // Macros are not URL syntax: check the template with them blanked.
+  const probe = fetchableUrl(v.replace(/\[[A-Z0-9_]+\]|%%[A-Z0-9_]+%%/g, "x"), true);
+  if (!probe) return { ok: false, error: "AD_SERVER_URL: must be an https URL (http only to 127.0.0.1/localhost)" };
+  return { ok: true, url: v, loopback: probe.protocol === "http:" || isLoopback(probe.hostname) };
+}
+
 export interface Config {
   /** The origin the website, the transcoder and uploaders reach (`<cdn>` of the API contract). */
   publicBaseUrl: string;
@@ -97,6 +108,15 @@ export interface Config {
   transcoderProblem: string | null;
   /** Empty when AD_BREAKS says none, or is invalid. */
   adBreaks: BreakSpec[];
+  /** The ad server's URL template, or null (the site's own ads only). */
+  adServerUrl: string | null;
+  /**
+   * Whether URLs from the ad server may be plain http to a loopback host: only when AD_SERVER_URL itself is
+   * one (a local ad server in development and tests). Otherwise https only.
+   */
+  adServerLoopback: boolean;
+  /** Bound on the whole ad decision of one master playlist. */
+  adDecisionTimeoutMs: number;
   corsOrigins: "*" | string[];
   mediaSigning: boolean;
   maxUploadBytes: number;
@@ -144,11 +164,15 @@ function fromVars(v: z.infer<typeof Vars>): Config {
   if (!v.SIGNING_SECRET && adBreaks.length) console.error("SIGNING_SECRET is not set: ad plans cannot be signed, playing without ads");
   const transcoderProblem = transcoderUrlProblem(v.TRANSCODER_URL, v.ALLOW_INSECURE_TRANSCODER);
   if (transcoderProblem) console.error(`${transcoderProblem}; the bridge delivers no job until it is fixed (TRANSCODER_URL=${v.TRANSCODER_URL})`);
+  if (!v.AD_SERVER_URL.ok) console.error(`invalid AD_SERVER_URL, using the site's own ads only: ${v.AD_SERVER_URL.error}`);
   return {
     publicBaseUrl: v.PUBLIC_BASE_URL,
     transcoderUrl: v.TRANSCODER_URL,
     transcoderProblem,
     adBreaks,
+    adServerUrl: v.AD_SERVER_URL.ok ? v.AD_SERVER_URL.url : null,
+    adServerLoopback: v.AD_SERVER_URL.ok && v.AD_SERVER_URL.loopback,
+    adDecisionTimeoutMs: v.AD_DECISION_TIMEOUT_MS,
     corsOrigins: v.CORS_ORIGINS,
     mediaSigning: v.MEDIA_SIGNING,
     maxUploadBytes: v.MAX_UPLOAD_BYTES,

@@ -156,8 +156,72 @@ export const ads = sqliteTable(
     renditions: text("renditions", { mode: "json" }).$type<Rendition[]>(),
     expiresAt: integer("expires_at").notNull(),
     createdAt: integer("created_at").notNull(),
+    /** "upload": the site's own ad; "vast": a creative of an ad server conditioned here (never picked at random). */
+    origin: text("origin").$type<"upload" | "vast">().notNull().default("upload"),
   },
   (t) => [index("ads_pick").on(t.type, t.status, t.expiresAt)],
+);
+
+/**
+ * Ad-server creatives, by MediaFile URL: an unseen URL is fetched into R2 and queued as an ad transcode
+ * once (the row's insert decides who does it); its `ads` row says when it is ready. `status` is the
+ * fetch's: fetching, queued (the ad row took over), failed (`error`; deleting the row lets it be tried again).
+ */
+export const creatives = sqliteTable(
+  "creatives",
+  {
+    /** SHA-256 of the MediaFile URL, hex. */
+    urlHash: text("url_hash").primaryKey(),
+    url: text("url").notNull(),
+    adId: text("ad_id"),
+    status: text("status").$type<"fetching" | "queued" | "failed">().notNull(),
+    error: text("error"),
+    bytes: integer("bytes"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("creatives_ad").on(t.adId)],
+);
+
+/**
+ * What an ad server decided for one viewer's master playlist: per plan entry (the plan's breaks, in order),
+ * the ad-server beacons of that ad. The signed plan carries the id, never the URLs.
+ */
+export const adDecisions = sqliteTable("ad_decisions", {
+  id: text("id").primaryKey(),
+  /** The episode (`{film}/{route}/{episode}`), as the plan's scope. */
+  scope: text("scope").notNull(),
+  entries: text("entries", { mode: "json" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** One row per beacon event fired: a replay or a retried segment finds its row and fires nothing. */
+export const adBeacons = sqliteTable(
+  "ad_beacons",
+  {
+    decisionId: text("decision_id").notNull(),
+    /** Index of the ad in the plan's breaks. */
+    entry: integer("entry").notNull(),
+    event: text("event").notNull(),
+    adId: text("ad_id").notNull(),
+    day: text("day").notNull(),
+    /** URLs pinged, and how many answered 2xx within the retry window. */
+    sent: integer("sent").notNull().default(0),
+    ok: integer("ok").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.decisionId, t.entry, t.event] }), index("ad_beacons_ad_day").on(t.adId, t.day)],
+);
+
+/** Ad-server requests by day and outcome (ok, empty, http, timeout, invalid, wrapper, …): logged and counted. */
+export const adServerOutcomes = sqliteTable(
+  "ad_server_outcomes",
+  {
+    day: text("day").notNull(),
+    outcome: text("outcome").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.outcome] })],
 );
 
 export const adImpressions = sqliteTable(

@@ -104,7 +104,7 @@ try {
     inspectorPort: cfg.inspectorPort,
     persistDir: cfg.edgeStateDir,
     migrate: false,
-    vars: { TRANSCODER_URL: cfg.intakeUrl, PUBLIC_BASE_URL: cfg.publicBaseUrl },
+    vars: { TRANSCODER_URL: cfg.intakeUrl, PUBLIC_BASE_URL: cfg.publicBaseUrl, ...edgeVarsFromEnv() },
     group,
   });
   say(`starting the transcoder (intake on port ${cfg.intakePort})`);
@@ -157,4 +157,10 @@ if (demoWanted) {
   const code = await demo.exited;
   if (stopping) await new Promise(() => {});
   say(code === 0 ? `demo content ready: open ${cfg.edgeUrl}/` : `the demo content failed (exit ${code}); see ${rel(path.join(cfg.logDir, "demo.log"))}; retry with npm run demo`);
+}
+
+/** Edge vars given to `npm start` in its own environment (`AD_SERVER_URL=… npm start`) override wrangler.toml's. */
+function edgeVarsFromEnv(): Record<string, string> {
+  const names = ["AD_SERVER_URL", "AD_DECISION_TIMEOUT_MS", "AD_BREAKS", "MEDIA_SIGNING", "CORS_ORIGINS"];
+  return Object.fromEntries(names.flatMap((n) => (process.env[n] !== undefined ? [[n, process.env[n]!]] : [])));
 }

@@ -26,7 +26,7 @@ export const ad = resourceApp().openapi(
     // that expired since the candidates were read is left out here.
     const { value: candidates, state } = await cachedValue(scopeOf(c), `ads:${type}`, () =>
       reads.all<{ id: string; asset_key: string; expires_at: number }>(
-        "SELECT id, asset_key, expires_at FROM ads WHERE type = ? AND status = 'ready' AND expires_at > ? AND asset_key IS NOT NULL LIMIT ?",
+        "SELECT id, asset_key, expires_at FROM ads WHERE type = ? AND origin = 'upload' AND status = 'ready' AND expires_at > ? AND asset_key IS NOT NULL LIMIT ?",
         [type, Date.now(), MAX_CANDIDATES],
       ),
     );

@@ -18,6 +18,11 @@ export interface AdPlan {
    * plans, so their impressions count apart (edge/playback/impression-token.ts).
    */
   nonce?: string;
+  /**
+   * The ad server's decision (edge/ads): its id, and which entries of `breaks` came from it (their beacons
+   * are stored under the id, never carried here).
+   */
+  decision?: { id: string; entries: number[] };
 }
 
 interface Wire {
@@ -26,13 +31,22 @@ interface Wire {
   b: Array<[string, number]>;
   e: number;
   n?: string;
+  d?: string;
+  t?: number[];
 }
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export async function signPlan(secret: string, plan: AdPlan): Promise<string> {
-  const wire: Wire = { v: 1, s: plan.scope, b: plan.breaks, e: plan.exp, ...(plan.nonce !== undefined ? { n: plan.nonce } : {}) };
+  const wire: Wire = {
+    v: 1,
+    s: plan.scope,
+    b: plan.breaks,
+    e: plan.exp,
+    ...(plan.nonce !== undefined ? { n: plan.nonce } : {}),
+    ...(plan.decision ? { d: plan.decision.id, t: plan.decision.entries } : {}),
+  };
   const payload = base64url(enc.encode(JSON.stringify(wire)));
   return `${payload}.${base64url(await hmac(secret, `adplan.${payload}`))}`;
 }
@@ -58,10 +72,14 @@ export async function verifyPlan(secret: string, token: string, want: { scope: s
     (b) => Array.isArray(b) && b.length === 2 && typeof b[0] === "string" && typeof b[1] === "number" && (b[1] >= 0 || b[1] === POST_ROLL),
   );
   if (!wellFormed) return { ok: false, reason: "malformed ad plan" };
+  const decided = wire.d !== undefined || wire.t !== undefined;
+  if (decided && !(typeof wire.d === "string" && Array.isArray(wire.t) && wire.t.every((i) => Number.isInteger(i) && i >= 0 && i < wire.b.length))) {
+    return { ok: false, reason: "malformed ad plan" };
+  }
   const now = want.now ?? Math.floor(Date.now() / 1000);
   if (wire.e < now) return { ok: false, reason: "ad plan expired" };
   if (wire.s !== want.scope) return { ok: false, reason: "ad plan is for another episode" };
-  return { ok: true, plan: { scope: wire.s, breaks: wire.b, exp: wire.e } };
+  return { ok: true, plan: { scope: wire.s, breaks: wire.b, exp: wire.e, ...(decided ? { decision: { id: wire.d!, entries: wire.t! } } : {}) } };
 }
 
 /**

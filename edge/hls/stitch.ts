@@ -10,7 +10,9 @@
 // - fMP4: EXT-X-MAP of the ad before its segments, and the content's MAP again when it resumes;
 // - keys: the content's EXT-X-KEY state is restored after an ad, METHOD=NONE covers clear ad segments, and a
 //   segment whose IV was implicit (its media sequence number) gets it explicitly once insertion renumbered it;
-// - EXT-X-CUE-OUT:DURATION=… / EXT-X-CUE-IN around each ad; the sources' own cue tags were dropped at parse.
+// - EXT-X-CUE-OUT:DURATION=… / EXT-X-CUE-IN around each break; the sources' own cue tags were dropped at parse;
+// - a pod (several ads planned at exactly the same time) plays in input order in one break: one CUE-OUT
+//   with the pod's whole duration, a discontinuity between its ads.
 
 import { POST_ROLL } from "./ad-breaks";
 import { type KeyTag, type MapTag, type MediaPlaylist, type Segment, type UriStyle, renderKeys, renderMap, renderUri, sequenceIv } from "./m3u8";
@@ -23,10 +25,11 @@ export interface AdInsertion {
   playlist: MediaPlaylist;
   style: UriStyle;
   /**
-   * Query parameters (`name=value`) for the URI of the ad's first segment only: what tells this
-   * playback of the ad from every other (its impression token).
+   * Query parameters (`name=value&…`) for the URI of the ad's segment i, after the style's query: what
+   * tells this playback of the ad from every other (its impression token on the first segment, the ad
+   * server's beacons); "" for none. Never added to an absolute URI (another host's).
    */
-  firstSegmentParams?: string;
+  segmentQuery?: (i: number) => string;
 }
 
 export interface StitchInput {
@@ -120,7 +123,7 @@ function nearestBoundary(starts: Float64Array, t: number): number {
 }
 
 /** A segment's URI as rendered, with `params` added to its query (an absolute source URI is left alone: its query is not ours). */
-function segmentUri(seg: Segment, style: UriStyle, params: string | undefined): string {
+function segmentUri(seg: Segment, style: UriStyle, params: string): string {
   const uri = renderUri(seg.uri, style);
   if (!params || seg.uri.includes(":")) return uri;
   return uri + (uri.includes("?") ? "&" : "?") + params;
@@ -139,7 +142,7 @@ export function stitch(input: StitchInput): StitchResult {
   // Where each ad goes: a content segment index, in plan order, one ad per boundary.
   const placed: PlacedBreak[] = [];
   const skipped: SkippedBreak[] = [];
-  const at = new Map<number, AdInsertion>();
+  const at = new Map<number, AdInsertion[]>();
   for (const ad of input.ads ?? []) {
     const why = incompatibility(content, ad.playlist);
     if (why) {
@@ -155,11 +158,13 @@ export function stitch(input: StitchInput): StitchResult {
       skipped.push({ id: ad.id, at: ad.at, reason: `the content is shorter (${total.toFixed(3)} s)` });
       continue;
     } else index = nearestBoundary(starts, ad.at);
-    if (at.has(index)) {
+    const there = at.get(index);
+    if (there && there[0]!.at !== ad.at) {
       skipped.push({ id: ad.id, at: ad.at, reason: `another ad already sits at ${starts[index]!.toFixed(3)} s` });
       continue;
     }
-    at.set(index, ad);
+    if (there) there.push(ad);
+    else at.set(index, [ad]);
   }
 
   let targetDuration = Math.max(input.targetDuration ?? 0, commonTargetDuration([content]));
@@ -181,7 +186,7 @@ export function stitch(input: StitchInput): StitchResult {
   let mapRef: MapTag | null = null;
   let mapStyle: UriStyle | null = null;
 
-  const emit = (seg: Segment, style: UriStyle, discontinuity: boolean, marker: string, params?: string) => {
+  const emit = (seg: Segment, style: UriStyle, discontinuity: boolean, marker: string, params = "") => {
     let pre = "";
     if (seg.discontinuity || (discontinuity && emitted > 0)) {
       pre += "#EXT-X-DISCONTINUITY\n";
@@ -219,14 +224,18 @@ export function stitch(input: StitchInput): StitchResult {
     duration += seg.duration;
   };
 
-  const insertAd = (ad: AdInsertion, index: number) => {
+  const insertPod = (pod: AdInsertion[], index: number) => {
+    const podDuration = pod.reduce((t, ad) => t + ad.playlist.duration, 0);
+    pod.forEach((ad, k) => insertAd(ad, index, k === 0 ? `#EXT-X-CUE-OUT:DURATION=${podDuration.toFixed(3)}\n` : ""));
+  };
+
+  const insertAd = (ad: AdInsertion, index: number, cueOut: string) => {
     const pl = ad.playlist;
     targetDuration = Math.max(targetDuration, commonTargetDuration([pl]));
     version = Math.max(version, pl.version);
     if (pl.usesByteRange) version = Math.max(version, 4);
     independent &&= pl.independentSegments;
-    const marker = `#EXT-X-CUE-OUT:DURATION=${pl.duration.toFixed(3)}\n`;
-    pl.segments.forEach((seg, i) => emit(seg, ad.style, i === 0, i === 0 ? marker : "", i === 0 ? ad.firstSegmentParams : undefined));
+    pl.segments.forEach((seg, i) => emit(seg, ad.style, i === 0, i === 0 ? cueOut : "", ad.segmentQuery?.(i) ?? ""));
     placed.push({
       id: ad.id,
       at: starts[index]!,
@@ -239,7 +248,7 @@ export function stitch(input: StitchInput): StitchResult {
 
   for (let i = 0; i < n; i++) {
     const ad = at.get(i);
-    if (ad) insertAd(ad, i);
+    if (ad) insertPod(ad, i);
     const seg = content.segments[i]!;
     if (ad) emit(seg, contentStyle, true, "#EXT-X-CUE-IN\n");
     else if (seg.keys === keysRef && seg.map === mapRef && !seg.discontinuity && seg.seq === outSeq && contentStyle === keysStyle && keysIv === undefined) {
@@ -251,7 +260,7 @@ export function stitch(input: StitchInput): StitchResult {
     } else emit(seg, contentStyle, false, "");
   }
   const post = at.get(n);
-  if (post) insertAd(post, n);
+  if (post) insertPod(post, n);
 
   let header = `#EXTM3U\n#EXT-X-VERSION:${version}\n#EXT-X-TARGETDURATION:${targetDuration}\n#EXT-X-MEDIA-SEQUENCE:${content.mediaSequence}\n`;
   if (content.discontinuitySequence) header += `#EXT-X-DISCONTINUITY-SEQUENCE:${content.discontinuitySequence}\n`;

@@ -101,6 +101,7 @@ export async function registerJob(
         jobId,
         expiresAt: target.expiresAt,
         createdAt: now,
+        origin: target.origin ?? "upload",
       }),
       db.insert(jobs).values({ ...jobRow, adId: target.adId }),
       ...extra,

@@ -7,7 +7,8 @@ import { films } from "../../schema/tables";
 
 export type EpisodeTarget = { kind: "episode"; filmId: string; route: string; episode: string; state?: string };
 /** `expiresAt`: epoch milliseconds. */
-export type AdTarget = { kind: "ad"; adId: string; expiresAt: number };
+/** `origin` "vast": a creative of an ad server (edge/ads/creatives.ts), never picked as one of the site's own ads. */
+export type AdTarget = { kind: "ad"; adId: string; expiresAt: number; origin?: "upload" | "vast" };
 export type JobTarget = EpisodeTarget | AdTarget;
 
 /** Job states in which the transcoder may still be working on it (and a callback may still arrive). */

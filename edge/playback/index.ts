@@ -63,9 +63,9 @@ playback.openapi(
   }),
   async (c) => {
     const ref = c.req.valid("param");
-    const master = await masterPlaylist(c.env, new PlaybackRows(scopeOf(c), c.var.db), ref);
+    const master = await masterPlaylist(c.env, new PlaybackRows(scopeOf(c), c.var.db), ref, { db: c.var.db, waitUntil: (p) => c.executionCtx.waitUntil(p) });
     if (!master) return refuse(c, 404, notReady(ref));
-    return c.body(master.text, 200, { "Content-Type": MPEGURL, "Cache-Control": PER_VIEWER, "X-Ad-Breaks": String(master.breaks) });
+    return c.body(master.text, 200, { "Content-Type": MPEGURL, "Cache-Control": PER_VIEWER, "X-Ad-Breaks": String(master.breaks), "X-Ad-Sources": master.sources.join(",") });
   },
 );
 

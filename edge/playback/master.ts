@@ -1,38 +1,52 @@
 // The master playlist of an episode for one viewer: FILM ads picked for the breaks of AD_BREAKS, the
 // plan signed into every variant URI, so every variant the player loads carries the same ads at the
 // same places. Built from the episode's row and the FILM ads (rows.ts: cached, so a warm request makes
-// no D1 query), no R2 read.
+// no D1 query), no R2 read. With AD_SERVER_URL, the ad server's ads go first (ad-server.ts) and every
+// break it leaves empty falls back to the site's own ads.
 import { validRenditions } from "../../schema/jobs";
 import { newNonce } from "../../schema/signing";
 import { config } from "../config";
 import type { Env } from "../env";
-import { MAX_BREAKS, assignAds, closestByBandwidth, planBreakTimes, serializeMaster, signPlan } from "../hls";
+import type { StoredEntry } from "../ads";
+import { type AdServerContext, type ServedAd, adServerPlan, storeDecision } from "./ad-server";
+import { MAX_BREAKS, POST_ROLL, assignAds, closestByBandwidth, planBreakTimes, serializeMaster, signPlan } from "../hls";
 import { type EpisodeRef, planScope, playable } from "./episode";
 import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom } from "./media-tokens";
 import { type PlaybackRows, pickRandom } from "./rows";
 
 export interface Master {
   text: string;
-  /** Ad breaks planned (the X-Ad-Breaks header). */
+  /** Ads planned (the X-Ad-Breaks header). */
   breaks: number;
+  /** Where each break's ads come from, in time order (the X-Ad-Sources header; the player page shows it). */
+  sources: Array<"site" | "ad-server">;
 }
 
-/** null when the episode cannot be played. */
-export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeRef): Promise<Master | null> {
+/** null when the episode cannot be played. `adServer`: where the ad server's decision may read and write. */
+export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeRef, adServer?: AdServerContext): Promise<Master | null> {
   const { adBreaks, signingSecret: secret, publicBaseUrl } = config(env);
-  // Unsigned plans could be rewritten by the viewer: without the secret there are no ads.
-  const wantAds = secret ? Math.min(adBreaks.length, MAX_BREAKS) : 0;
   const ep = playable((await rows.episode(ref)) ?? undefined);
   if (!ep) return null;
+  const times = planBreakTimes(adBreaks, ep.duration);
+  // Unsigned plans could be rewritten by the viewer: without the secret there are no ads.
+  const server = secret && adServer ? await adServerPlan(env, adServer, rows, ref, ep, times) : null;
+  const houseTimes = (server?.slots ?? times).filter((t) => !server?.served.has(t)).slice(0, MAX_BREAKS);
+  const wantAds = secret ? houseTimes.length : 0;
   const adRows = wantAds ? pickRandom(await rows.filmAds(Date.now()), wantAds) : [];
 
   const ads = adRows.map((a) => ({ id: a.id, renditions: validRenditions(a.renditions) })).filter((a) => a.renditions.length > 0);
-  const plan = assignAds(
-    ads.map((a) => a.id),
-    planBreakTimes(adBreaks, ep.duration),
+  const { plan, decided } = mergePlan(
+    assignAds(
+      ads.map((a) => a.id),
+      houseTimes,
+    ),
+    server?.served,
   );
+  for (const list of server?.served.values() ?? []) ads.push(...list.map((a) => ({ id: a.adId, renditions: a.renditions })));
+  const tracked = decided.flatMap((d, i) => (d ? [i] : []));
+  const decision = tracked.length && adServer ? { id: await storeDecision(adServer.db, planScope(ref), decided), entries: tracked } : undefined;
   const now = Math.floor(Date.now() / 1000);
-  const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS), nonce: newNonce() })}` : "";
+  const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS), nonce: newNonce(), decision })}` : "";
   const usedAds = ads.filter((a) => plan.some(([adId]) => adId === a.id));
   const base = `${publicBaseUrl}/api/v1/resource/media_list/${encodeURIComponent(ref.route)}/${ref.id}/${encodeURIComponent(ref.episode)}/v/`;
   const text = serializeMaster({
@@ -47,5 +61,26 @@ export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeR
       codecs: r.codecs,
     })),
   });
-  return { text, breaks: plan.length };
+  return { text, breaks: plan.length, sources: breakSources(plan, decided) };
+}
+
+/** Per break (a pod is one break), in time order: whether its ads come from the ad server or the site. */
+function breakSources(plan: Array<[string, number]>, decided: Array<StoredEntry | null>): Array<"site" | "ad-server"> {
+  const out: Array<"site" | "ad-server"> = [];
+  plan.forEach(([, at], i) => {
+    const source = decided[i] ? "ad-server" : "site";
+    if (i > 0 && plan[i - 1]![1] === at) {
+      if (source === "ad-server") out[out.length - 1] = source;
+    } else out.push(source);
+  });
+  return out;
+}
+
+/** The site's picks and the ad server's pods in one plan, in time order (post-roll last), pods in order. */
+function mergePlan(house: Array<[string, number]>, served: Map<number, ServedAd[]> | undefined) {
+  const all: Array<{ entry: [string, number]; stored: StoredEntry | null }> = house.map((entry) => ({ entry, stored: null }));
+  for (const [at, list] of served ?? []) for (const a of list) all.push({ entry: [a.adId, at], stored: a.stored });
+  const order = (t: number) => (t === POST_ROLL ? Infinity : t);
+  all.sort((a, b) => order(a.entry[1]) - order(b.entry[1]));
+  return { plan: all.map((x) => x.entry), decided: all.map((x) => x.stored) };
 }

@@ -9,6 +9,7 @@ import { utcDay } from "../lib/days";
 import { verifyImpression } from "./impression-token";
 import { countImpression, markImpression } from "./queries";
 import { serveObject } from "./r2-object";
+import { segmentBeacons } from "./ad-server";
 
 export type MediaAnswer = { ok: true; response: Response } | { ok: false; status: 400 | 403; reason: string };
 
@@ -40,6 +41,10 @@ export async function serveMedia(
   // Only the fetch that delivers the segment's start: a HEAD, a 304 or a range further in shows nothing new.
   if (adId && imp && req.method === "GET" && (status === 200 || status === 206) && served.start === 0) {
     waitUntil(countOnce(env, db, adId, imp).catch((e: unknown) => console.error(`impression of ad ${adId} not counted: ${String(e)}`)));
+  }
+  const beacon = new URL(req.url).searchParams.get("bcn");
+  if (beacon && req.method === "GET" && (status === 304 || ((status === 200 || status === 206) && served.start === 0))) {
+    waitUntil(segmentBeacons(env, db, beacon).catch((e: unknown) => console.error(`beacons not fired: ${String(e)}`)));
   }
   return { ok: true, response: served.response };
 }

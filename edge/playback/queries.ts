@@ -20,7 +20,7 @@ export function filmAdCandidatesQuery(db: DrizzleD1Database, now: number) {
   return db
     .select({ id: ads.id, hlsPrefix: ads.hlsPrefix, renditions: ads.renditions, expiresAt: ads.expiresAt })
     .from(ads)
-    .where(and(eq(ads.type, "FILM"), eq(ads.status, "ready"), gt(ads.expiresAt, now), isNotNull(ads.hlsPrefix), isNotNull(ads.renditions)))
+    .where(and(eq(ads.type, "FILM"), eq(ads.origin, "upload"), eq(ads.status, "ready"), gt(ads.expiresAt, now), isNotNull(ads.hlsPrefix), isNotNull(ads.renditions)))
     .limit(MAX_FILM_AD_CANDIDATES);
 }
 

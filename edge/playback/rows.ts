@@ -3,7 +3,11 @@
 // query. Admin writes (an episode uploaded, re-transcoded or deleted, an ad added) bump the catalog
 // version, so a changed episode stops being served with new plans within CATALOG_VERSION_CHECK_SECONDS;
 // an ad's expiry is checked on every pick, not when it was cached.
+import { eq } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { films } from "../../schema/tables";
+import { type CreativeState, creativeStates } from "../ads/creatives";
+import { urlHash } from "../ads/urls";
 import { type CacheScope, cachedValue } from "../lib/answer-cache";
 import { type EpisodeRef, planScope } from "./episode";
 import { adsByIdQuery, episodeQuery, filmAdCandidatesQuery } from "./queries";
@@ -35,6 +39,19 @@ export class PlaybackRows {
   async filmAds(now: number): Promise<CandidateRow[]> {
     const all = await this.value("film-ads", () => filmAdCandidatesQuery(this.db, Date.now()));
     return all.filter((a) => a.expiresAt > now);
+  }
+
+  /** The film's targeting fields, for the ad server's macros. */
+  film(id: string): Promise<{ type: string; category: string; location: string } | null> {
+    return this.value(`film-targeting:${id}`, async () => (await this.db.select({ type: films.type, category: films.category, location: films.location }).from(films).where(eq(films.id, id)).limit(1))[0] ?? null);
+  }
+
+  /**
+   * An ad server's creative by MediaFile URL. A creative turning ready completes a job, which bumps the
+   * catalog version, so a cached "not ready" lasts no longer than a catalog answer would.
+   */
+  async creative(url: string): Promise<CreativeState | null> {
+    return this.value(`creative:${await urlHash(url)}`, async () => (await creativeStates(this.db, [url])).get(url) ?? null);
   }
 
   /** The ads a signed plan names, as stored (a plan outlives the ads' readiness checks: the caller checks). */

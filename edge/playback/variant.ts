@@ -5,7 +5,8 @@ import { type Rendition, validRenditions } from "../../schema/jobs";
 import { mediaUrl } from "../../schema/keys";
 import { config } from "../config";
 import type { Env } from "../env";
-import { type AdInsertion, type MediaPlaylist, type UriStyle, closestByBandwidth, commonTargetDuration, incompatibility, stitch, verifyPlan } from "../hls";
+import { beaconQueries } from "../ads/beacons";
+import { type AdInsertion, type AdPlan, type MediaPlaylist, type UriStyle, closestByBandwidth, commonTargetDuration, incompatibility, stitch, verifyPlan } from "../hls";
 import { type EpisodeRef, notReady, planScope, playable } from "./episode";
 import { planIdOf, signImpression } from "./impression-token";
 import { mediaQuery } from "./media-tokens";
@@ -31,6 +32,7 @@ export async function stitchedVariant(
   const { signingSecret: secret, publicBaseUrl } = config(env);
   let breaks: Array<[string, number]> = [];
   let impression: { plan: string; exp: number } | null = null;
+  let decision: AdPlan["decision"];
   if (secret) {
     // Without a plan a viewer could ask for the variant without ads.
     if (!ref.plan) return refusal(400, "query.plan: required (use the URIs of the master playlist)");
@@ -39,6 +41,7 @@ export async function stitchedVariant(
     breaks = check.plan.breaks;
     const plan = planIdOf(ref.plan);
     if (plan) impression = { plan, exp: check.plan.exp };
+    decision = check.plan.decision;
   }
 
   const adIds = [...new Set(breaks.map(([adId]) => adId))];
@@ -88,11 +91,17 @@ export async function stitchedVariant(
     return s;
   };
   const insertions: AdInsertion[] = [];
+  const tracked = new Set(decision?.entries);
   for (const [brk, [adId, at]] of breaks.entries()) {
     const ad = usable.get(adId);
     if (!ad) continue;
-    const imp = secret && impression ? `imp=${await signImpression(secret, { ...impression, brk }, adId)}` : undefined;
-    insertions.push({ id: adId, at, playlist: ad.chosen[index]!.pl, style: await styleFor(ad.hlsPrefix), firstSegmentParams: imp });
+    const pl = ad.chosen[index]!.pl;
+    // Every ad's first segment carries its impression token (counted in media.ts); the ad server's ads
+    // also carry their beacons (edge/ads/beacons.ts).
+    const imp = secret && impression ? `imp=${await signImpression(secret, { ...impression, brk }, adId)}` : "";
+    const beacons = decision && secret && tracked.has(brk) ? await beaconQueries(secret, decision.id, brk, adId, pl.segments.map((s) => s.duration)) : undefined;
+    const segmentQuery = (i: number) => [i === 0 ? imp : "", beacons?.(i) ?? ""].filter(Boolean).join("&");
+    insertions.push({ id: adId, at, playlist: pl, style: await styleFor(ad.hlsPrefix), segmentQuery });
   }
   const result = stitch({ content, contentStyle: await styleFor(prefix), ads: insertions, targetDuration });
   for (const s of result.skipped) console.warn(`ad ${s.id} at ${s.at}s not placed in ${planScope(ref)}/${ref.rendition}: ${s.reason}`);

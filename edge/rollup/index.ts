@@ -1,6 +1,7 @@
 import { and, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { adImpressionMarks, filmViews, films, meta, viewMarks } from "../../schema/tables";
+import { adDecisions, adImpressionMarks, filmViews, films, meta, viewMarks } from "../../schema/tables";
+import { DECISION_RETENTION_MS } from "../ads/beacons";
 import { utcDay, weekStart } from "../lib/days";
 import { pruneNonces } from "../lib/request-nonces";
 
@@ -57,8 +58,10 @@ export async function rollupViews(db: DrizzleD1Database, now: number): Promise<R
 
   // An impression mark only matters while its plan can still be played.
   const pruneImpressionMarks = db.delete(adImpressionMarks).where(lt(adImpressionMarks.expiresAt, now));
+  // An ad-server decision is needed while its plan can still play (edge/ads/beacons.ts); the beacons it fired stay counted.
+  const pruneDecisions = db.delete(adDecisions).where(lt(adDecisions.createdAt, now - DECISION_RETENTION_MS));
 
-  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember, pruneMarks, pruneImpressionMarks, pruneNonces(db, now)]);
+  const [zeroed, recomputed] = await db.batch([zeroToday, recomputeWeek, remember, pruneMarks, pruneImpressionMarks, pruneDecisions, pruneNonces(db, now)]);
   return {
     today,
     previous,

@@ -123,7 +123,7 @@ describe("stitch: the impression parameters of an ad's first segment", () => {
   it("go on the first segment's URI only, after the style's query, never on keys, maps or other segments", () => {
     const signed: UriStyle = { base: BASE, query: "?token=t" };
     for (const style of [plain, signed]) {
-      const r = stitch({ content: tenBySix(), contentStyle: style, ads: [{ ...ad("A", 31, threeByFive(), style), firstSegmentParams: "imp=x.0.9.y" }] });
+      const r = stitch({ content: tenBySix(), contentStyle: style, ads: [{ ...ad("A", 31, threeByFive(), style), segmentQuery: (i: number) => (i === 0 ? "imp=x.0.9.y" : "") }] });
       expect(specProblems(r.text)).toEqual([]);
       const uris = lines(r.text).segments.map((s) => s.uri);
       expect(uris.filter((u) => u.includes("imp="))).toEqual([`${BASE}${AD_A}low/seg_00000.ts${style.query ? "?token=t&" : "?"}imp=x.0.9.y`]);

@@ -99,7 +99,7 @@ export async function onlyFilmAds(ids: string[]) {
     .run();
 }
 
-type Vars = Partial<Record<"AD_BREAKS" | "MEDIA_SIGNING" | "SIGNING_SECRET" | "PUBLIC_BASE_URL" | "CATALOG_FRESH_SECONDS" | "CATALOG_STALE_SECONDS" | "CATALOG_VERSION_CHECK_SECONDS", string>>;
+type Vars = Partial<Record<"AD_BREAKS" | "AD_SERVER_URL" | "AD_DECISION_TIMEOUT_MS" | "MAX_UPLOAD_BYTES" | "MEDIA_SIGNING" | "SIGNING_SECRET" | "PUBLIC_BASE_URL" | "CATALOG_FRESH_SECONDS" | "CATALOG_STALE_SECONDS" | "CATALOG_VERSION_CHECK_SECONDS", string>>;
 
 /** Calls the worker with some vars changed, and waits for its waitUntil work. */
 export async function call(url: string, init: RequestInit = {}, vars: Vars = {}): Promise<Response> {

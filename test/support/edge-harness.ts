@@ -43,14 +43,15 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { edgeProxy?: boolean } = {}): Promise<Harness> {
+/** `vars`: more edge vars (AD_SERVER_URL, AD_BREAKS …). */
+export async function startHarness(opts: { edgeProxy?: boolean; vars?: Record<string, string> } = {}): Promise<Harness> {
   const redis = await startRedis();
   const intakePort = await freePort();
   const intakeUrl = `http://127.0.0.1:${intakePort}`;
   const edgeProxy = opts.edgeProxy ? await startHostileProxy() : undefined;
   let edge: DevEdge;
   try {
-    edge = await startEdge({ vars: { TRANSCODER_URL: intakeUrl, ...(edgeProxy ? { PUBLIC_BASE_URL: edgeProxy.url } : {}) } });
+    edge = await startEdge({ vars: { TRANSCODER_URL: intakeUrl, ...(edgeProxy ? { PUBLIC_BASE_URL: edgeProxy.url } : {}), ...opts.vars } });
   } catch (e) {
     await edgeProxy?.close();
     await redis.stop();

@@ -6,8 +6,12 @@ export function createPlayer({ video, badge, status, container }) {
   let hls = null;
   /** level index → Set of ad fragment sequence numbers; every variant of one viewer has the same ads. */
   const adsByLevel = new Map();
+  /** level index → the ad ranges found in it; the master's X-Ad-Sources names each break's origin. */
+  const rangesByLevel = new Map();
+  let breakSources = [];
 
-  function setAd(on) {
+  function setAd(on, source) {
+    if (on) badge.textContent = source === "ad-server" ? "Ad · ad server" : source === "site" ? "Ad · site" : "Ad";
     if (badge.hidden === !on) return;
     badge.hidden = !on;
     container.dataset.ad = on ? "playing" : "";
@@ -23,6 +27,8 @@ export function createPlayer({ video, badge, status, container }) {
     hls?.destroy();
     hls = null;
     adsByLevel.clear();
+    rangesByLevel.clear();
+    breakSources = [];
     setAd(false);
     video.removeAttribute("src");
     video.load();
@@ -36,14 +42,24 @@ export function createPlayer({ video, badge, status, container }) {
     const Hls = window.Hls;
     if (Hls?.isSupported()) {
       hls = new Hls({ enableWorker: true, backBufferLength: 30 });
+      hls.on(Hls.Events.MANIFEST_LOADED, (_e, data) => {
+        // XHR loader (the default) or fetch loader: either way the master's response headers.
+        const net = data.networkDetails;
+        const header = net?.getResponseHeader?.("x-ad-sources") ?? net?.headers?.get?.("x-ad-sources") ?? "";
+        breakSources = header ? header.split(",") : [];
+        container.dataset.adSources = header;
+      });
       hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
         const found = findAds(data.details.fragments);
         adsByLevel.set(data.level, found.ads);
+        rangesByLevel.set(data.level, found.ranges);
         container.dataset.adSource = found.source;
         container.dataset.adBreaks = String(found.ranges.length);
       });
       hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => {
-        setAd(adsByLevel.get(data.frag.level)?.has(data.frag.sn) ?? false);
+        const on = adsByLevel.get(data.frag.level)?.has(data.frag.sn) ?? false;
+        const k = on ? (rangesByLevel.get(data.frag.level) ?? []).findIndex((r) => data.frag.start >= r.start - 0.01 && data.frag.start < r.end) : -1;
+        setAd(on, breakSources[k]);
       });
       hls.on(Hls.Events.ERROR, (_e, data) => {
         if (!data.fatal) return;
