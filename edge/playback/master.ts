@@ -2,7 +2,7 @@
 // plan signed into every variant URI, so every variant the player loads carries the same ads at the
 // same places. Built from D1 alone (one batch), no R2 read.
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { validRenditions } from "../../schema/jobs";
+import { containerOf, validRenditions } from "../../schema/jobs";
 import { config } from "../config";
 import type { Env } from "../env";
 import { MAX_BREAKS, assignAds, closestByBandwidth, planBreakTimes, serializeMaster, signPlan } from "../hls";
@@ -27,7 +27,12 @@ export async function masterPlaylist(env: Env, db: DrizzleD1Database, ref: Episo
   const ep = playable(episodes[0]);
   if (!ep) return null;
 
-  const ads = adRows.map((a) => ({ id: a.id, renditions: validRenditions(a.renditions) })).filter((a) => a.renditions.length > 0);
+  // Only ads with renditions in the content's container: a break is never planned for an ad the
+  // stitcher would have to drop (a playlist cannot switch between MPEG-TS and fMP4).
+  const container = containerOf(ep.renditions[0]!);
+  const ads = adRows
+    .map((a) => ({ id: a.id, renditions: validRenditions(a.renditions).filter((r) => containerOf(r) === container) }))
+    .filter((a) => a.renditions.length > 0);
   const plan = assignAds(
     ads.map((a) => a.id),
     planBreakTimes(adBreaks, ep.duration),

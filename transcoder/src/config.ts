@@ -2,6 +2,7 @@
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { SEGMENT_FORMATS } from "../../schema/keys";
 import { DEFAULT_LADDER, type Rung, parseLadder } from "./ladder";
 import { DEFAULT_SOURCE_LIMITS as LIMITS } from "./probe";
 
@@ -53,6 +54,11 @@ const Env = z.object({
     .enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"])
     .default("veryfast"),
   SILENT_AUDIO: bool(true),
+  /**
+   * The ladder's segments: ts (MPEG-TS, the default: every HLS player and every ad stored before fMP4 existed
+   * plays it) or fmp4 (CMAF: EXT-X-MAP, HLS version 7). Ads are made in both either way.
+   */
+  SEGMENT_FORMAT: z.enum(SEGMENT_FORMATS).default("ts"),
 
   // Caps on what a source may cost us; a source over one fails for good (no retries).
   MAX_SOURCE_BYTES: int(LIMITS.maxSourceBytes, 1),
