@@ -1,7 +1,7 @@
 // HLS fixtures for tests and benchmarks that drive a running edge: tiny renditions encoded by
 // ffmpeg from lavfi sources, then put into the edge's R2 the way the transcoder does (signed PUTs
 // to the internal objects route under one prefix grant).
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -44,4 +44,35 @@ export async function storeDir(edgeUrl: string, secret: string, local: string, p
       }
     }),
   );
+}
+
+/**
+ * ffmpeg -f framecrc: per stream, the sum of the decoded frames' durations, in seconds.
+ *
+ * `-http_persistent 0`: ffmpeg 5.1 (Debian 12) reuses a keep-alive connection for the next segment and then
+ * sends the previous byte range's end again (`Range: bytes=0-14851` for a whole-file segment that follows a
+ * byte-range one), so it truncates that segment itself. Our answers are right (the requests show it); a
+ * playlist that mixes byte-range and whole-file segments needs this flag with that ffmpeg. The transcoder
+ * writes whole-file segments only, so production playlists never mix them.
+ */
+export async function decodedSeconds(url: string): Promise<{ seconds: Record<string, number>; log: string }> {
+  const args = ["-hide_banner", "-nostdin", "-loglevel", "warning", "-http_persistent", "0", "-i", url, "-map", "0:v", "-map", "0:a", "-f", "framecrc", "-"];
+  const child = spawn("ffmpeg", args);
+  let out = "";
+  let log = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (log += d));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  if (code !== 0) throw new Error(`ffmpeg exited ${code}:\n${log}`);
+  const timebase: Record<string, number> = {};
+  const sums: Record<string, number> = {};
+  for (const line of out.split("\n")) {
+    const tb = /^#tb (\d+): (\d+)\/(\d+)/.exec(line);
+    if (tb) timebase[tb[1]!] = Number(tb[2]) / Number(tb[3]);
+    else if (/^\d+,/.test(line)) {
+      const [stream, , , duration] = line.split(",").map((s) => s.trim());
+      sums[stream!] = (sums[stream!] ?? 0) + Number(duration) * timebase[stream!]!;
+    }
+  }
+  return { seconds: sums, log };
 }
