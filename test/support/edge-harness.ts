@@ -44,14 +44,14 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { edgeProxy?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: { edgeProxy?: boolean; vars?: Record<string, string> } = {}): Promise<Harness> {
   const redis = await startRedis();
   const intakePort = await freePort();
   const intakeUrl = `http://127.0.0.1:${intakePort}`;
   const edgeProxy = opts.edgeProxy ? await startHostileProxy() : undefined;
   let edge: DevEdge;
   try {
-    edge = await startEdge({ vars: { TRANSCODER_URL: intakeUrl, ...(edgeProxy ? { PUBLIC_BASE_URL: edgeProxy.url } : {}) } });
+    edge = await startEdge({ vars: { ...opts.vars, TRANSCODER_URL: intakeUrl, ...(edgeProxy ? { PUBLIC_BASE_URL: edgeProxy.url } : {}) } });
   } catch (e) {
     await edgeProxy?.close();
     await redis.stop();

@@ -2,7 +2,7 @@
 // ffmpeg from lavfi sources, then put into the edge's R2 the way the transcoder does (signed PUTs
 // to the internal objects route under one prefix grant).
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { signGrant } from "../../schema/signing";
@@ -55,8 +55,8 @@ export async function storeDir(edgeUrl: string, secret: string, local: string, p
  * playlist that mixes byte-range and whole-file segments needs this flag with that ffmpeg. The transcoder
  * writes whole-file segments only, so production playlists never mix them.
  */
-export async function decodedSeconds(url: string): Promise<{ seconds: Record<string, number>; log: string }> {
-  const args = ["-hide_banner", "-nostdin", "-loglevel", "warning", "-http_persistent", "0", "-i", url, "-map", "0:v", "-map", "0:a", "-f", "framecrc", "-"];
+export async function decodedSeconds(url: string, inputOptions: string[] = []): Promise<{ seconds: Record<string, number>; log: string }> {
+  const args = ["-hide_banner", "-nostdin", "-loglevel", "warning", "-http_persistent", "0", ...inputOptions, "-i", url, "-map", "0:v", "-map", "0:a", "-f", "framecrc", "-"];
   const child = spawn("ffmpeg", args);
   let out = "";
   let log = "";
@@ -75,4 +75,34 @@ export async function decodedSeconds(url: string): Promise<{ seconds: Record<str
     }
   }
   return { seconds: sums, log };
+}
+
+/**
+ * A stitched media playlist decoded period by period (the runs between EXT-X-DISCONTINUITY tags), each over
+ * HTTP from a local playlist of the period's own URIs (its EXT-X-MAP included): seconds decoded per period and
+ * stream. ffmpeg 5.1's HLS demuxer cannot cross a discontinuity in fMP4 in one run: it feeds every segment to one
+ * mp4 demuxer, which skips a second init segment ("Found duplicated MOOV Atom") and drops the packets whose
+ * timestamps restart at the next period. Each period on its own is what a player decodes after its reset.
+ */
+export async function decodedSecondsByPeriod(playlistText: string, workDir: string): Promise<Array<Record<string, number>>> {
+  const lines = playlistText.split("\n");
+  const header = lines.filter((l) => /^#EXT(M3U|-X-VERSION|-X-TARGETDURATION|-X-PLAYLIST-TYPE)/.test(l));
+  const periods: string[][] = [[]];
+  let map = "";
+  for (const line of lines) {
+    if (line === "#EXT-X-DISCONTINUITY") periods.push(map ? [map] : []);
+    else if (line.startsWith("#EXT-X-MAP:")) {
+      map = line;
+      const cur = periods.at(-1)!;
+      if (cur[0]?.startsWith("#EXT-X-MAP:") && cur.length === 1) cur[0] = line;
+      else cur.push(line);
+    } else if (line.startsWith("#EXTINF") || (line && !line.startsWith("#"))) periods.at(-1)!.push(line);
+  }
+  const out: Array<Record<string, number>> = [];
+  for (const [i, body] of periods.filter((p) => p.some((l) => l.startsWith("#EXTINF"))).entries()) {
+    const file = path.join(workDir, `period-${i}.m3u8`);
+    writeFileSync(file, [...header, ...body, "#EXT-X-ENDLIST", ""].join("\n"));
+    out.push((await decodedSeconds(file, ["-protocol_whitelist", "file,http,tcp"])).seconds);
+  }
+  return out;
 }
