@@ -13,6 +13,8 @@ export const Rendition = z.object({
   playlist: z.string().min(1).max(200),
   /** The segments' container; absent (renditions made before fMP4 existed) = MPEG-TS. */
   container: z.enum(SEGMENT_FORMATS).optional(),
+  /** Its seek previews: a WebVTT storyboard (keys.STORYBOARD_VTT), the same for every rendition of a job. */
+  storyboard: z.string().min(1).max(200).optional(),
 });
 /** The container of a rendition's segments. */
 export const containerOf = (r: Pick<Rendition, "container">): SegmentFormat => r.container ?? "ts";

@@ -50,6 +50,13 @@ export const initSegment = (rendition: string) => `${rendition}/${INIT_PATTERN.r
 export const alternateDir = (format: SegmentFormat) => `${format}/`;
 /** A frame of the video, the film's fallback poster. */
 export const POSTER_FRAME = "poster.jpg";
+/**
+ * Seek previews (a storyboard): sprite sheets of small thumbnails, and a WebVTT track whose cues point at
+ * their tiles (`sprite_000.jpg#xywh=x,y,w,h`, relative to the track).
+ */
+export const STORYBOARD_VTT = "storyboard/thumbnails.vtt";
+export const STORYBOARD_SPRITE_PATTERN = "storyboard/sprite_%03d.jpg";
+export const storyboardSprite = (n: number) => STORYBOARD_SPRITE_PATTERN.replace("%03d", String(n).padStart(3, "0"));
 
 /**
  * The first segment of a rendition (`seg_00000.ts`; any count of zeros and the other segment types

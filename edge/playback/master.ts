@@ -7,8 +7,12 @@ import { config } from "../config";
 import type { Env } from "../env";
 import { MAX_BREAKS, assignAds, closestByBandwidth, planBreakTimes, serializeMaster, signPlan } from "../hls";
 import { type EpisodeRef, planScope, playable } from "./episode";
-import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom } from "./media-tokens";
+import { mediaUrl } from "../../schema/keys";
+import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom, mediaQuery } from "./media-tokens";
 import { episodeQuery, randomFilmAdsQuery } from "./queries";
+
+/** The EXT-X-SESSION-DATA that carries the URL of an episode's storyboard (WebVTT with #xywh sprite tiles). */
+export const STORYBOARD_DATA_ID = "com.edge-stream.storyboard";
 
 export interface Master {
   text: string;
@@ -40,9 +44,15 @@ export async function masterPlaylist(env: Env, db: DrizzleD1Database, ref: Episo
   const now = Math.floor(Date.now() / 1000);
   const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS) })}` : "";
   const usedAds = ads.filter((a) => plan.some(([adId]) => adId === a.id));
+  // Seek previews: the storyboard's WebVTT track (its sprites are beside it; the token covers the prefix).
+  const storyboard = ep.renditions.find((r) => r.storyboard)?.storyboard;
+  const sessionData = storyboard
+    ? [{ id: STORYBOARD_DATA_ID, value: mediaUrl(publicBaseUrl, ep.hlsPrefix + storyboard) + (await mediaQuery(env, ep.hlsPrefix)) }]
+    : undefined;
   const base = `${publicBaseUrl}/api/v1/resource/media_list/${ref.route}/${ref.id}/${encodeURIComponent(ref.episode)}/v/`;
   const text = serializeMaster({
     independentSegments: false,
+    sessionData,
     variants: ep.renditions.map((r) => ({
       uri: `${base}${encodeURIComponent(r.name)}.m3u8${query}`,
       // BANDWIDTH is the peak of the whole variant, ads included.

@@ -19,6 +19,8 @@ export interface RenditionSpec {
   container?: "ts" | "fmp4";
   /** Directory of the rendition under the output prefix (an ad's alternate ladder: "fmp4/"). */
   dir?: string;
+  /** Its storyboard's WebVTT track, relative to the prefix. */
+  storyboard?: string;
 }
 
 const segmentBytes = 188 * 4;
@@ -32,7 +34,7 @@ export function segmentBody(name: string, i: number): Uint8Array {
 function rendition(r: RenditionSpec): Rendition {
   const h = Math.round(r.bandwidth / 5000);
   const base = { name: r.name, bandwidth: r.bandwidth, width: Math.round((h * 16) / 9), height: h, codecs: "avc1.42c01e,mp4a.40.2", playlist: `${r.dir ?? ""}${r.name}/index.m3u8` };
-  return r.container ? { ...base, container: r.container } : base;
+  return { ...base, ...(r.container ? { container: r.container } : {}), ...(r.storyboard ? { storyboard: r.storyboard } : {}) };
 }
 
 function playlistText(r: RenditionSpec): string {

@@ -241,3 +241,32 @@ describe("fMP4 (CMAF) ladders", () => {
     expect(Math.abs(alt.segments.reduce((a, s) => a + s.duration, 0) - 2)).toBeLessThanOrEqual(0.5);
   });
 });
+
+describe("seek previews (storyboard)", () => {
+  it("tiles one thumbnail per interval into sprite sheets, with a WebVTT track of #xywh cues", async () => {
+    const input = makeClip(tmp.dir, "storyboard", { width: 640, height: 360, seconds: 12 });
+    const { out, result } = await transcode(input, { ...settings, storyboard: { interval: 2, width: 160 } });
+    expect(result.storyboard).toEqual({ vtt: "storyboard/thumbnails.vtt", sprites: ["storyboard/sprite_000.jpg"] });
+    for (const r of result.renditions) expect(r.rendition.storyboard).toBe("storyboard/thumbnails.vtt");
+    await checkOutput(out, result, 12);
+    const vtt = readFileSync(path.join(out, "storyboard/thumbnails.vtt"), "utf8");
+    expect(vtt.startsWith("WEBVTT\n")).toBe(true);
+    const cues = [...vtt.matchAll(/^(\S+) --> (\S+)\n(\S+)$/gm)].map((m) => [m[1], m[2], m[3]]);
+    expect(cues).toHaveLength(6);
+    expect(cues[0]).toEqual(["00:00:00.000", "00:00:02.000", "sprite_000.jpg#xywh=0,0,160,90"]);
+    expect(cues[5]).toEqual(["00:00:10.000", "00:00:12.000", "sprite_000.jpg#xywh=0,90,160,90"]);
+    const [sprite] = await streamsOf(path.join(out, "storyboard/sprite_000.jpg"));
+    expect([sprite!.width, sprite!.height]).toEqual([800, 450]);
+    const order = uploadOrder(result);
+    expect(order.indexOf("storyboard/sprite_000.jpg")).toBeLessThan(order.indexOf("storyboard/thumbnails.vtt"));
+  });
+
+  it("a long source fills several sheets; no storyboard when not asked", async () => {
+    const input = makeClip(tmp.dir, "sheets", { width: 320, height: 240, seconds: 30, fps: 10 });
+    const { result } = await transcode(input, { ...settings, storyboard: { interval: 1, width: 64 } });
+    expect(result.storyboard?.sprites).toEqual(["storyboard/sprite_000.jpg", "storyboard/sprite_001.jpg"]);
+    const plain = await transcode(makeClip(tmp.dir, "plain", { width: 320, height: 240, seconds: 2 }));
+    expect(plain.result.storyboard).toBeUndefined();
+    expect(plain.result.renditions[0]!.rendition.storyboard).toBeUndefined();
+  });
+});

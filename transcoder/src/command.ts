@@ -139,6 +139,35 @@ export function buildPosterCommand(p: {
   };
 }
 
+/**
+ * Seek previews in a second, cheap pass: the source decoded once more, one frame every `interval` seconds
+ * scaled to a thumbnail, `columns`×`rows` of them tiled per JPEG sprite sheet (the last sheet padded).
+ */
+export function buildStoryboardCommand(p: {
+  input: string;
+  inputFormat: string;
+  maxPixels?: number;
+  /** An image2 pattern, e.g. …/storyboard/sprite_%03d.jpg (numbered from 0). */
+  output: string;
+  interval: number;
+  width: number;
+  height: number;
+  columns: number;
+  rows: number;
+  duration: number;
+}): FfmpegInvocation {
+  return {
+    inputs: [{ source: p.input, options: [...GLOBAL_OPTIONS, ...sourceInputOptions(p.inputFormat, p.maxPixels)] }],
+    outputOptions: [
+      "-map", "0:v:0", "-an", "-sn", "-dn",
+      "-vf", `fps=1/${p.interval}:round=down,scale=${p.width}:${p.height}:flags=fast_bilinear,setsar=1,tile=${p.columns}x${p.rows}`,
+      "-t", String(round3(p.duration)),
+      "-q:v", "5", "-f", "image2", "-start_number", "0",
+    ],
+    output: p.output,
+  };
+}
+
 /** The exact argv fluent-ffmpeg runs for an invocation (inputs, `-y`, output options, output). */
 export function toArgv(inv: FfmpegInvocation): string[] {
   return [...inv.inputs.flatMap((i) => [...i.options, "-i", i.source]), "-y", ...inv.outputOptions, inv.output];

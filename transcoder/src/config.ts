@@ -68,6 +68,9 @@ const Env = z.object({
   MAX_FRAME_PIXELS: int(LIMITS.maxFramePixels, 64),
   /** Packets per second of the video stream, measured. */
   MAX_FRAME_RATE: int(LIMITS.maxFrameRate, 1, 1000),
+  /** Seek previews: a storyboard (sprite sheets + WebVTT) of one thumbnail every this many seconds; 0: none. */
+  STORYBOARD_INTERVAL_SECONDS: int(5, 0, 600),
+  STORYBOARD_WIDTH: int(160, 32, 640),
   POSTER_AT: z.coerce.number().min(0).max(0.95).default(0.1),
   POSTER_HEIGHT: int(720, 64, 2160),
 

@@ -3,8 +3,18 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Rendition } from "../../schema/jobs";
-import { MASTER_PLAYLIST, POSTER_FRAME, type SegmentFormat, alternateDir, initSegment, renditionPlaylist } from "../../schema/keys";
-import { buildHlsCommand, buildPosterCommand } from "./command";
+import {
+  MASTER_PLAYLIST,
+  POSTER_FRAME,
+  STORYBOARD_SPRITE_PATTERN,
+  STORYBOARD_VTT,
+  type SegmentFormat,
+  alternateDir,
+  initSegment,
+  renditionPlaylist,
+  storyboardSprite,
+} from "../../schema/keys";
+import { buildHlsCommand, buildPosterCommand, buildStoryboardCommand } from "./command";
 import { FfmpegError, SourceLimitError, UnsupportedInputError } from "./errors";
 import { FfmpegRunFailed, ProbeFailed, probeJson, runFfmpeg, scanPackets } from "./ffmpeg/fluent";
 import { type PlannedRung, type Rung, planLadder } from "./ladder";
@@ -29,6 +39,8 @@ export interface TranscodeSettings {
    * content of either kind (a playlist cannot switch between MPEG-TS and fMP4 segments).
    */
   bothContainers?: boolean;
+  /** Seek previews: one thumbnail `width` wide every `interval` seconds (none when absent). */
+  storyboard?: { interval: number; width: number };
 }
 
 export interface RenditionOutput {
@@ -48,6 +60,8 @@ export interface TranscodeResult {
   /** Relative paths. */
   master: string;
   poster?: string;
+  /** The storyboard's WebVTT track and its sprite sheets, relative paths. */
+  storyboard?: { vtt: string; sprites: string[] };
   duration: number;
   /** Segments per rendition (every rendition has the same, keyframes being aligned). */
   segmentCount: number;
@@ -185,6 +199,8 @@ export async function transcodeToHls(p: {
   const poster = await extractPoster(p.input, p.outputDir, source, s, p.signal);
   const top = renditions[0]!;
   const duration = top.segmentDurations.reduce((a, b) => a + b, 0);
+  const storyboard = s.storyboard ? await makeStoryboard(p.input, p.outputDir, source, top.rendition, s.storyboard, s, p.signal) : undefined;
+  if (storyboard) for (const r of renditions) r.rendition.storyboard = storyboard.vtt;
   return {
     source,
     rungs,
@@ -192,6 +208,7 @@ export async function transcodeToHls(p: {
     alternates,
     master: MASTER_PLAYLIST,
     poster,
+    storyboard,
     duration: Math.round(duration * 1000) / 1000,
     segmentCount: top.segmentDurations.length,
     warnings,
@@ -309,11 +326,88 @@ async function extractPoster(
   }
 }
 
+/** Thumbnails per sprite sheet (columns × rows). */
+export const STORYBOARD_GRID = { columns: 5, rows: 5 };
+
+const vttTime = (t: number) => {
+  const ms = Math.round(t * 1000);
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = (ms % 60_000) / 1000;
+  return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${sec.toFixed(3).padStart(6, "0")}`;
+};
+
+/** The WebVTT track of a storyboard: cue i covers [i·interval, (i+1)·interval) and points at its tile. */
+export function storyboardVtt(p: { count: number; interval: number; duration: number; width: number; height: number; columns: number; rows: number }): string {
+  const perSheet = p.columns * p.rows;
+  let out = "WEBVTT\n";
+  for (let i = 0; i < p.count; i++) {
+    const start = i * p.interval;
+    const end = Math.min((i + 1) * p.interval, p.duration);
+    const at = i % perSheet;
+    const x = (at % p.columns) * p.width;
+    const y = Math.floor(at / p.columns) * p.height;
+    const sprite = path.posix.basename(storyboardSprite(Math.floor(i / perSheet)));
+    out += `\n${vttTime(start)} --> ${vttTime(end)}\n${sprite}#xywh=${x},${y},${p.width},${p.height}\n`;
+  }
+  return out;
+}
+
+/** Seek previews (a second ffmpeg pass). Optional: a failure here costs the previews, not the job. */
+async function makeStoryboard(
+  input: string,
+  outputDir: string,
+  source: SourceInfo,
+  top: Rendition,
+  sb: { interval: number; width: number },
+  s: TranscodeSettings,
+  signal?: AbortSignal,
+): Promise<TranscodeResult["storyboard"]> {
+  const width = Math.min(sb.width, top.width) & ~1;
+  const height = Math.max(2, Math.round((width * top.height) / top.width / 2) * 2);
+  const count = Math.max(1, Math.ceil(source.duration / sb.interval - 1e-6));
+  const { columns, rows } = STORYBOARD_GRID;
+  const sheets = Math.ceil(count / (columns * rows));
+  try {
+    await mkdir(path.join(outputDir, path.dirname(STORYBOARD_VTT)), { recursive: true });
+    await runFfmpeg(
+      buildStoryboardCommand({
+        input,
+        inputFormat: source.demuxer!,
+        maxPixels: decoderMaxPixels(s.limits ?? DEFAULT_SOURCE_LIMITS),
+        output: path.join(outputDir, STORYBOARD_SPRITE_PATTERN),
+        interval: sb.interval,
+        width,
+        height,
+        columns,
+        rows,
+        duration: source.duration,
+      }),
+      { signal },
+    );
+    const sprites = Array.from({ length: sheets }, (_, i) => storyboardSprite(i));
+    for (const f of sprites) if (!((await stat(path.join(outputDir, f))).size > 0)) throw new Error(`${f} is empty`);
+    // Sheets past the ones the cues name (fps rounding at the very end) are not kept.
+    for (const e of await readdir(path.join(outputDir, path.dirname(STORYBOARD_VTT)))) {
+      const rel = `${path.dirname(STORYBOARD_VTT)}/${e}`;
+      if (rel !== STORYBOARD_VTT && !sprites.includes(rel)) await rm(path.join(outputDir, rel), { force: true });
+    }
+    await writeFile(path.join(outputDir, STORYBOARD_VTT), storyboardVtt({ count, interval: sb.interval, duration: source.duration, width, height, columns, rows }));
+    return { vtt: STORYBOARD_VTT, sprites };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    log.warn(`storyboard failed: ${(e as Error).message}`);
+    await rm(path.join(outputDir, path.dirname(STORYBOARD_VTT)), { recursive: true, force: true });
+    return undefined;
+  }
+}
+
 /** Every file of a result, in upload order: each rendition's segments then its playlist, poster, master last. */
 export function uploadOrder(r: TranscodeResult): string[] {
   const files: string[] = [];
   for (const rend of [...r.renditions, ...r.alternates]) files.push(...rend.segments, rend.rendition.playlist);
   if (r.poster) files.push(r.poster);
+  if (r.storyboard) files.push(...r.storyboard.sprites, r.storyboard.vtt);
   files.push(r.master);
   return files;
 }

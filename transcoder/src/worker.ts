@@ -27,6 +27,7 @@ export function transcodeSettings(cfg: Config): TranscodeSettings {
     posterAt: cfg.POSTER_AT,
     posterHeight: cfg.POSTER_HEIGHT,
     segmentFormat: cfg.SEGMENT_FORMAT,
+    storyboard: cfg.STORYBOARD_INTERVAL_SECONDS > 0 ? { interval: cfg.STORYBOARD_INTERVAL_SECONDS, width: cfg.STORYBOARD_WIDTH } : undefined,
     limits: {
       maxSourceBytes: cfg.MAX_SOURCE_BYTES,
       maxDurationSeconds: cfg.MAX_DURATION_SECONDS,
@@ -201,8 +202,8 @@ export class TranscodeWorker {
     const result = await transcodeToHls({
       input: source,
       outputDir: out,
-      // An ad is spliced into content of either container: it is made in both.
-      settings: { ...transcodeSettings(cfg), bothContainers: data.kind === "ad" },
+      // An ad is spliced into content of either container: it is made in both. Nobody seeks in an ad.
+      settings: { ...transcodeSettings(cfg), ...(data.kind === "ad" ? { bothContainers: true, storyboard: undefined } : {}) },
       signal,
       onProgress: (f) => report(DOWNLOAD_END + f * (TRANSCODE_END - DOWNLOAD_END)),
     });
