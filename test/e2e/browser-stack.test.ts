@@ -191,7 +191,7 @@ describe("the website in headless Chromium", () => {
 
     await playThroughTheBreak("browser-playback");
   });
-  it("plays an fMP4 (CMAF) episode through the break: the ad's fMP4 ladder is spliced in, EXT-X-MAP and all", async () => {
+  it("plays an fMP4 (CMAF) episode through the break (the ad's fMP4 ladder spliced in, EXT-X-MAP and all); seek previews show", async () => {
     expect(filmId, "the admin test created the film").not.toBe("");
     // The same stack with a transcoder that writes fMP4 (the FILM ad, made before, has both containers).
     await stack.transcoder.stop();
@@ -216,6 +216,21 @@ describe("the website in headless Chromium", () => {
       if (/\/v\/[^/]+\.m3u8/.test(r.url())) variants.push(r.url());
     });
     await playThroughTheBreak("browser-playback-fmp4");
+
+    // Seek previews: the master names the storyboard (8 s: thumbnails at 0 and 5 s); over the seek bar the
+    // content's thumbnail shows, and none over the ad (4 s to 6 s of the 10 s timeline).
+    await expect.poll(() => page.locator("#player").getAttribute("data-storyboard")).toBe("2");
+    const bar = page.locator("#seek-bar");
+    const box = (await bar.boundingBox())!;
+    const preview = page.locator("#seek-preview");
+    await bar.hover({ position: { x: box.width * 0.1, y: box.height / 2 } });
+    await preview.waitFor({ state: "visible" });
+    const sprite = await preview.locator(".thumb").evaluate((el) => /url\("(.*)"\)/.exec(getComputedStyle(el).backgroundImage)?.[1] ?? "");
+    expect(sprite).toMatch(/\/storyboard\/sprite_000\.jpg/);
+    expect(await page.evaluate(async (u) => (await fetch(u)).headers.get("content-type"), sprite)).toBe("image/jpeg");
+    await browser.screenshot("browser-seek-preview.png");
+    await bar.hover({ position: { x: box.width * 0.5, y: box.height / 2 } });
+    await preview.waitFor({ state: "hidden" });
     expect(variants.length).toBeGreaterThan(0);
     const text = await (await fetch(variants[0]!)).text();
     expect(text).toMatch(/#EXT-X-MAP:URI="[^"]*\/ads\/[^"]*\/fmp4\/[^"]*init_[^"]*\.mp4/);
