@@ -265,6 +265,9 @@ describe("seek previews (storyboard)", () => {
     const input = makeClip(tmp.dir, "sheets", { width: 320, height: 240, seconds: 30, fps: 10 });
     const { result } = await transcode(input, { ...settings, storyboard: { interval: 1, width: 64 } });
     expect(result.storyboard?.sprites).toEqual(["storyboard/sprite_000.jpg", "storyboard/sprite_001.jpg"]);
+    // Shorter than the interval: one thumbnail.
+    const short = await transcode(makeClip(tmp.dir, "short", { width: 320, height: 240, seconds: 3 }), { ...settings, storyboard: { interval: 5, width: 64 } });
+    expect(short.result.storyboard?.sprites).toEqual(["storyboard/sprite_000.jpg"]);
     const plain = await transcode(makeClip(tmp.dir, "plain", { width: 320, height: 240, seconds: 2 }));
     expect(plain.result.storyboard).toBeUndefined();
     expect(plain.result.renditions[0]!.rendition.storyboard).toBeUndefined();

@@ -160,7 +160,10 @@ export function buildStoryboardCommand(p: {
     inputs: [{ source: p.input, options: [...GLOBAL_OPTIONS, ...sourceInputOptions(p.inputFormat, p.maxPixels)] }],
     outputOptions: [
       "-map", "0:v:0", "-an", "-sn", "-dn",
-      "-vf", `fps=1/${p.interval}:round=down,scale=${p.width}:${p.height}:flags=fast_bilinear,setsar=1,tile=${p.columns}x${p.rows}`,
+      // The first frame, then the first one at least `interval` later, and so on: unlike fps=1/N, this gives a
+      // clip shorter than the interval its one thumbnail.
+      "-vf", `select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,${p.interval}),scale=${p.width}:${p.height}:flags=fast_bilinear,setsar=1,tile=${p.columns}x${p.rows}`,
+      "-fps_mode", "vfr",
       "-t", String(round3(p.duration)),
       "-q:v", "5", "-f", "image2", "-start_number", "0",
     ],
