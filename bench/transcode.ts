@@ -1,14 +1,17 @@
 // Transcoder bench (not a test): on a generated 1080p clip,
 //   1. the ladder's realtime factor through the transcoder vs the very same ffmpeg argv run by hand
 //      (the overhead of fluent-ffmpeg, probing, poster and playlist work), and
-//   2. the one-process ladder (one decode, split + scale) vs one ffmpeg process per rung.
+//   2. the one-process ladder (one decode, split + scale) vs one ffmpeg process per rung,
+//   3. the ladder in fMP4/CMAF vs MPEG-TS (time and bytes), and the storyboard pass (seek previews) alone.
 // Prints a Markdown table and writes bench/out/transcode.json. Figures are ratios within one run.
 //   npm run bench:transcode            BENCH_SECONDS=24 BENCH_RUNS=1 BENCH_PRESET=veryfast
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
-import { type FfmpegInvocation, buildHlsCommand, toArgv } from "../transcoder/src/command";
+import { type FfmpegInvocation, buildHlsCommand, buildStoryboardCommand, toArgv } from "../transcoder/src/command";
+import type { SegmentFormat } from "../schema/keys";
+import { readdirSync, statSync } from "node:fs";
 import { runFfmpeg } from "../transcoder/src/ffmpeg/fluent";
 import { locateFfmpeg } from "../transcoder/src/ffmpeg/locate";
 import { DEFAULT_LADDER, parseLadder, planLadder } from "../transcoder/src/ladder";
@@ -56,8 +59,28 @@ function fresh(name: string): string {
   return dir;
 }
 
-const ladderCommand = (dir: string, only = rungs): FfmpegInvocation =>
-  buildHlsCommand({ input: source, inputFormat: info.demuxer!, outputDir: dir, rungs: only, source: info, segmentSeconds: SEGMENT, preset: PRESET, silentAudio: true });
+const ladderCommand = (dir: string, only = rungs, segmentFormat: SegmentFormat = "ts"): FfmpegInvocation =>
+  buildHlsCommand({ input: source, inputFormat: info.demuxer!, outputDir: dir, rungs: only, source: info, segmentSeconds: SEGMENT, preset: PRESET, silentAudio: true, segmentFormat });
+
+// The transcoder's defaults: one 160-pixel-wide thumbnail every 5 s, 5x5 per sheet.
+const STORYBOARD = { interval: 5, width: 160 };
+const storyboardCommand = (dir: string): FfmpegInvocation => {
+  const top = rungs[0]!;
+  const height = Math.round((STORYBOARD.width * top.height) / top.width / 2) * 2;
+  return buildStoryboardCommand({
+    input: source, inputFormat: info.demuxer!, output: path.join(dir, "sprite_%03d.jpg"), interval: STORYBOARD.interval,
+    width: STORYBOARD.width, height, columns: 5, rows: 5, duration: info.duration,
+  });
+};
+
+/** Bytes of the segments (and init segments) under a directory: what a viewer downloads. */
+function mediaBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile() && /\.(ts|m4s|mp4)$/.test(e.name)) n += statSync(path.join(e.parentPath, e.name)).size;
+  }
+  return n;
+}
 
 /** The argv as it is, spawned directly: the baseline. */
 function byHand(inv: FfmpegInvocation): Promise<void> {
@@ -84,6 +107,8 @@ const cases: Case[] = [
     label: "transcodeToHls: probe + ladder + playlists + poster",
     run: async () => void (await transcodeToHls({ input: source, outputDir: fresh("transcoder"), settings })),
   },
+  { key: "fmp4", label: "ffmpeg by hand: the same ladder in fMP4/CMAF (SEGMENT_FORMAT=fmp4)", run: () => byHand(ladderCommand(fresh("fmp4"), rungs, "fmp4")) },
+  { key: "storyboard", label: "the storyboard pass alone (seek previews: 1 thumbnail / 5 s, 160 px)", run: () => byHand(storyboardCommand(fresh("storyboard"))) },
   {
     key: "perRungSequential",
     label: "one ffmpeg process per rung, one after another",
@@ -138,6 +163,14 @@ const result = {
     fluentOverFfmpegByHand: Number((wall.fluent! / base).toFixed(3)),
     perRungSequentialOverOneProcess: Number((wall.perRungSequential! / oneProcess).toFixed(3)),
     perRungParallelOverOneProcess: Number((wall.perRungParallel! / oneProcess).toFixed(3)),
+    fmp4OverTs: Number((wall.fmp4! / base).toFixed(3)),
+    storyboardOverLadder: Number((wall.storyboard! / base).toFixed(3)),
+  },
+  bytes: {
+    ts: mediaBytes(path.join(WORK, "hand")),
+    fmp4: mediaBytes(path.join(WORK, "fmp4")),
+    storyboard: readdirSync(path.join(WORK, "storyboard")).reduce((a, f) => a + statSync(path.join(WORK, "storyboard", f)).size, 0),
+    storyboardSheets: readdirSync(path.join(WORK, "storyboard")).length,
   },
   command: displayCommand(),
 };
@@ -150,6 +183,7 @@ console.log("| --- | ---: | ---: | ---: |");
 for (const r of rows) console.log(`| ${r.case} | ${r.wallSeconds.toFixed(2)} | ${r.realtimeFactor.toFixed(2)} | ${r.vsBaseline.toFixed(3)} |`);
 console.log(`\ntranscoder overhead vs ffmpeg by hand: ${result.ratios.transcoderOverFfmpegByHand}× (fluent alone ${result.ratios.fluentOverFfmpegByHand}×)`);
 console.log(`one process per rung vs one-process ladder: ${result.ratios.perRungSequentialOverOneProcess}× sequential, ${result.ratios.perRungParallelOverOneProcess}× parallel`);
+console.log(`fMP4 vs MPEG-TS ladder: ${result.ratios.fmp4OverTs}× the time, ${(result.bytes.fmp4 / result.bytes.ts).toFixed(3)}× the bytes; storyboard pass: ${result.ratios.storyboardOverLadder}× the ladder's time`);
 console.log(`\ncommand: ${result.command}`);
 console.log(`written: ${path.relative(process.cwd(), path.join(OUT, "transcode.json"))}`);
 

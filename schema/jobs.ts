@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { JobKind, JobStatus } from "./enums";
+import { SEGMENT_FORMATS, type SegmentFormat } from "./keys";
 
 /** One output rendition of a transcode, as the master playlist advertises it. Paths are relative to the job's prefix. */
 export const Rendition = z.object({
@@ -10,7 +11,13 @@ export const Rendition = z.object({
   height: z.number().int().positive(),
   codecs: z.string().min(1).max(100),
   playlist: z.string().min(1).max(200),
+  /** The segments' container; absent (renditions made before fMP4 existed) = MPEG-TS. */
+  container: z.enum(SEGMENT_FORMATS).optional(),
+  /** Its seek previews: a WebVTT storyboard (keys.STORYBOARD_VTT), the same for every rendition of a job. */
+  storyboard: z.string().min(1).max(200).optional(),
 });
+/** The container of a rendition's segments. */
+export const containerOf = (r: Pick<Rendition, "container">): SegmentFormat => r.container ?? "ts";
 export type Rendition = z.infer<typeof Rendition>;
 
 /** Renditions as stored (a JSON column), minus any entry that does not have the shape the transcoder promised. */

@@ -42,20 +42,40 @@ export const MEDIA_BUCKETS = ["films", "ads"] as const;
 
 // ---- inside a job's output prefix -----------------------------------------------------------------
 // The transcoder writes these names and the edge reads them back: master.m3u8, {rendition}/index.m3u8,
-// {rendition}/seg_00000.ts …, poster.jpg.
+// {rendition}/seg_00000.ts … (or {rendition}/init_{rendition}.mp4 and seg_00000.m4s … in fMP4), poster.jpg;
+// an ad also has its ladder in the other container under {format}/.
 
 export const MASTER_PLAYLIST = "master.m3u8";
 export const renditionPlaylist = (rendition: string) => `${rendition}/index.m3u8`;
-/** ffmpeg's pattern for a rendition's segments: seg_00000.ts, seg_00001.ts … */
-export const SEGMENT_PATTERN = "seg_%05d.ts";
+/** The ladder's segment containers (the transcoder's SEGMENT_FORMAT). */
+export const SEGMENT_FORMATS = ["ts", "fmp4"] as const;
+export type SegmentFormat = (typeof SEGMENT_FORMATS)[number];
+/** ffmpeg's pattern for a rendition's segments: seg_00000.ts … (MPEG-TS) or seg_00000.m4s … (fMP4/CMAF). */
+export const segmentPattern = (format: SegmentFormat) => (format === "fmp4" ? "seg_%05d.m4s" : "seg_%05d.ts");
+export const SEGMENT_PATTERN = segmentPattern("ts");
+/** ffmpeg's pattern for an fMP4 rendition's initialization segment (EXT-X-MAP), beside its playlist; %v = the rendition. */
+export const INIT_PATTERN = "init_%v.mp4";
+export const initSegment = (rendition: string) => `${rendition}/${INIT_PATTERN.replace("%v", rendition)}`;
+/**
+ * An ad's ladder in the other container, so it fits content of either kind: under `{format}/`, e.g.
+ * `fmp4/360p/index.m3u8` beside the primary `360p/index.m3u8`.
+ */
+export const alternateDir = (format: SegmentFormat) => `${format}/`;
 /** A frame of the video, the film's fallback poster. */
 export const POSTER_FRAME = "poster.jpg";
+/**
+ * Seek previews (a storyboard): sprite sheets of small thumbnails, and a WebVTT track whose cues point at
+ * their tiles (`sprite_000.jpg#xywh=x,y,w,h`, relative to the track).
+ */
+export const STORYBOARD_VTT = "storyboard/thumbnails.vtt";
+export const STORYBOARD_SPRITE_PATTERN = "storyboard/sprite_%03d.jpg";
+export const storyboardSprite = (n: number) => STORYBOARD_SPRITE_PATTERN.replace("%03d", String(n).padStart(3, "0"));
 
 /**
  * The first segment of a rendition (`seg_00000.ts`; any count of zeros and the other segment types
  * are accepted too): a player fetches it exactly once each time it plays an ad, so it counts impressions.
  */
-export const isFirstSegment = (file: string) => /^(?:[^/]+\/)?seg_0+\.(?:ts|m4s|mp4|aac)$/.test(file);
+export const isFirstSegment = (file: string) => /^(?:(?:ts|fmp4)\/)?(?:[^/]+\/)?seg_0+\.(?:ts|m4s|mp4|aac)$/.test(file);
 
 /** A playlist by its name (`.m3u8`, or the older `.m3u`), whatever the case. */
 export const isPlaylistName = (key: string) => /\.m3u8?$/i.test(key);

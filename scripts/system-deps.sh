@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system programs the tests and the local stack need, from Debian, when missing.
-# Usage: scripts/system-deps.sh [redis] [ffmpeg] [chromium]   (no argument: redis and ffmpeg)
+# Usage: scripts/system-deps.sh [redis] [ffmpeg] [chromium] [podman]   (no argument: redis and ffmpeg)
+# podman: podman, runc and debootstrap, to build and run transcoder/Dockerfile (scripts/container.sh).
 set -euo pipefail
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(redis ffmpeg)
@@ -11,6 +12,11 @@ for w in "${want[@]}"; do
     # An explicit FFMPEG_PATH, or ffmpeg-static's binary, makes the system's optional.
     ffmpeg) [ -n "${FFMPEG_PATH:-}" ] || command -v ffmpeg >/dev/null || missing+=(ffmpeg) ;;
     chromium) command -v chromium >/dev/null || missing+=(chromium) ;;
+    podman)
+      command -v podman >/dev/null || missing+=(podman)
+      command -v runc >/dev/null || missing+=(runc)
+      command -v debootstrap >/dev/null || missing+=(debootstrap)
+      ;;
     *) echo "unknown dependency: $w" >&2; exit 2 ;;
   esac
 done

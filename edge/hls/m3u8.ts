@@ -309,12 +309,15 @@ export interface MasterPlaylist {
   version?: number;
   independentSegments: boolean;
   variants: Variant[];
+  /** EXT-X-SESSION-DATA with a VALUE (serialized only). */
+  sessionData?: Array<{ id: string; value: string }>;
 }
 
 export function serializeMaster(master: MasterPlaylist): string {
   let out = "#EXTM3U\n";
   if (master.version !== undefined) out += `#EXT-X-VERSION:${master.version}\n`;
   if (master.independentSegments) out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
+  for (const d of master.sessionData ?? []) out += `#EXT-X-SESSION-DATA:DATA-ID=${quoted(d.id)},VALUE=${quoted(d.value)}\n`;
   for (const v of master.variants) {
     let a = `BANDWIDTH=${Math.round(v.bandwidth)}`;
     if (v.averageBandwidth !== undefined) a += `,AVERAGE-BANDWIDTH=${Math.round(v.averageBandwidth)}`;

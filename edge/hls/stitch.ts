@@ -192,7 +192,6 @@ export function stitch(input: StitchInput): StitchResult {
       pre += "#EXT-X-DISCONTINUITY\n";
       discontinuities++;
     }
-    pre += marker;
 
     // Keys: only re-render when the state could have changed (a new key tag, another playlist, a new IV).
     let iv: string | undefined;
@@ -216,6 +215,9 @@ export function stitch(input: StitchInput): StitchResult {
       mapStyle = style;
       version = Math.max(version, 6);
     }
+    // The cue goes after EXT-X-MAP: hls.js turns the tags it has gathered when it meets a MAP into the init
+    // segment and starts the media segment afresh, so a CUE-OUT/CUE-IN before the MAP would be lost to it.
+    pre += marker;
 
     if (pre !== "") parts.push(pre);
     parts.push(seg.head, segmentUri(seg, style, params), "\n");

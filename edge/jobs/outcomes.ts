@@ -73,6 +73,7 @@ export async function completeJob(env: Env, db: DrizzleD1Database, ctx: Cleanup,
   if (!isSafeKey(masterKey)) return refuse(400, "master: not a safe relative path");
   if (posterKey !== null && !isSafeKey(posterKey)) return refuse(400, "poster: not a safe relative path");
   if (body.renditions.some((r) => !isSafeKey(job.outputPrefix + r.playlist))) return refuse(400, "renditions.playlist: not a safe relative path");
+  if (body.renditions.some((r) => r.storyboard !== undefined && !isSafeKey(job.outputPrefix + r.storyboard))) return refuse(400, "renditions.storyboard: not a safe relative path");
   if (job.status === "superseded") return discardSuperseded(env, db, ctx, job);
   if (!(await env.MEDIA.head(masterKey))) return refuse(400, `master: ${body.master} was not uploaded under the job's prefix`);
   if (posterKey !== null && !(await env.MEDIA.head(posterKey))) return refuse(400, `poster: ${body.poster} was not uploaded under the job's prefix`);

@@ -3,7 +3,8 @@
 // same places. Built from the episode's row and the FILM ads (rows.ts: cached, so a warm request makes
 // no D1 query), no R2 read. With AD_SERVER_URL, the ad server's ads go first (ad-server.ts) and every
 // break it leaves empty falls back to the site's own ads.
-import { validRenditions } from "../../schema/jobs";
+import { containerOf, validRenditions } from "../../schema/jobs";
+import { mediaUrl } from "../../schema/keys";
 import { newNonce } from "../../schema/signing";
 import { config } from "../config";
 import type { Env } from "../env";
@@ -11,8 +12,11 @@ import type { StoredEntry } from "../ads";
 import { type AdServerContext, type ServedAd, adServerPlan, storeDecision } from "./ad-server";
 import { MAX_BREAKS, POST_ROLL, assignAds, closestByBandwidth, planBreakTimes, serializeMaster, signPlan } from "../hls";
 import { type EpisodeRef, planScope, playable } from "./episode";
-import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom } from "./media-tokens";
+import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom, mediaQuery } from "./media-tokens";
 import { type PlaybackRows, pickRandom } from "./rows";
+
+/** The EXT-X-SESSION-DATA that carries the URL of an episode's storyboard (WebVTT with #xywh sprite tiles). */
+export const STORYBOARD_DATA_ID = "com.edge-stream.storyboard";
 
 export interface Master {
   text: string;
@@ -34,7 +38,12 @@ export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeR
   const wantAds = secret ? houseTimes.length : 0;
   const adRows = wantAds ? pickRandom(await rows.filmAds(Date.now()), wantAds) : [];
 
-  const ads = adRows.map((a) => ({ id: a.id, renditions: validRenditions(a.renditions) })).filter((a) => a.renditions.length > 0);
+  // Only ads with renditions in the content's container: a break is never planned for an ad the
+  // stitcher would have to drop (a playlist cannot switch between MPEG-TS and fMP4).
+  const container = containerOf(ep.renditions[0]!);
+  const ads = adRows
+    .map((a) => ({ id: a.id, renditions: validRenditions(a.renditions).filter((r) => containerOf(r) === container) }))
+    .filter((a) => a.renditions.length > 0);
   const { plan, decided } = mergePlan(
     assignAds(
       ads.map((a) => a.id),
@@ -48,9 +57,15 @@ export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeR
   const now = Math.floor(Date.now() / 1000);
   const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS), nonce: newNonce(), decision })}` : "";
   const usedAds = ads.filter((a) => plan.some(([adId]) => adId === a.id));
+  // Seek previews: the storyboard's WebVTT track (its sprites are beside it; the token covers the prefix).
+  const storyboard = ep.renditions.find((r) => r.storyboard)?.storyboard;
+  const sessionData = storyboard
+    ? [{ id: STORYBOARD_DATA_ID, value: mediaUrl(publicBaseUrl, ep.hlsPrefix + storyboard) + (await mediaQuery(env, ep.hlsPrefix)) }]
+    : undefined;
   const base = `${publicBaseUrl}/api/v1/resource/media_list/${encodeURIComponent(ref.route)}/${ref.id}/${encodeURIComponent(ref.episode)}/v/`;
   const text = serializeMaster({
     independentSegments: false,
+    sessionData,
     variants: ep.renditions.map((r) => ({
       uri: `${base}${encodeURIComponent(r.name)}.m3u8${query}`,
       // BANDWIDTH is the peak of the whole variant, ads included.

@@ -1,7 +1,7 @@
 // One rendition of an episode with the ads of the viewer's signed plan spliced in. Rows come through the
 // answer cache (rows.ts: no D1 query once warm); playlists through the PlaylistStore (isolate LRU, Cache
 // API, then R2).
-import { type Rendition, validRenditions } from "../../schema/jobs";
+import { type Rendition, containerOf, validRenditions } from "../../schema/jobs";
 import { mediaUrl } from "../../schema/keys";
 import { config } from "../config";
 import type { Env } from "../env";
@@ -129,7 +129,10 @@ async function usableAd(
   const adRenditions = validRenditions(row.renditions);
   if (row.type !== "FILM" || row.status !== "ready" || !row.hlsPrefix || adRenditions.length === 0) return null;
   const hlsPrefix = row.hlsPrefix;
-  const picks = renditions.map((cr) => closestByBandwidth(adRenditions, cr.bandwidth));
+  // The ad's renditions in each content rendition's container (an ad is made in both).
+  const sameContainer = (cr: Rendition) => adRenditions.filter((r) => containerOf(r) === containerOf(cr));
+  if (renditions.some((cr) => sameContainer(cr).length === 0)) return skipped(`ad ${row.id} skipped: no rendition in the content's container`);
+  const picks = renditions.map((cr) => closestByBandwidth(sameContainer(cr), cr.bandwidth));
   const loaded = await Promise.all(picks.map((r) => store.get(hlsPrefix + r.playlist).catch(logAndNull)));
   const chosen: UsableAd["chosen"] = [];
   for (const [i, pl] of loaded.entries()) {

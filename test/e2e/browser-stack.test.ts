@@ -7,7 +7,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeAdClip, makeClip, makeImage } from "../../scripts/harness/media";
 import { type Browser, launchBrowser } from "../support/browser";
-import { type TestStack, startStack } from "../support/stack";
+import { jobIsOver } from "../../schema/jobs";
+import { type RunningTranscoder, type TestStack, startStack, startTestTranscoder } from "../support/stack";
 
 // 8 s of content in 2 s segments with one break at 4 s, and a 2 s ad: 10 s of playback.
 const CONTENT_SECONDS = 8;
@@ -18,6 +19,7 @@ let stack: TestStack;
 let browser: Browser;
 let work: string;
 let filmId = "";
+let fmp4Transcoder: RunningTranscoder | undefined;
 const title = `Browser test ${Date.now()}`;
 
 beforeAll(async () => {
@@ -27,10 +29,77 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await fmp4Transcoder?.stop();
   await browser?.close();
   await stack?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+/**
+ * Plays the picked episode to its end with hls.js and checks the one break: the Ad badge on at BREAK_AT,
+ * off after AD_SECONDS, the content resumed, no fatal error.
+ */
+async function playThroughTheBreak(shots: string) {
+  const { page } = browser;
+  // Every change of the badge is recorded in the page with the playback position at that moment,
+  // so the check does not depend on how often the test polls.
+  await page.evaluate(() => {
+    const video = document.getElementById("video") as HTMLVideoElement;
+    const badge = document.getElementById("ad-badge")!;
+    const changes: { t: number; shown: boolean }[] = [];
+    (window as unknown as { badgeChanges: typeof changes }).badgeChanges = changes;
+    new MutationObserver(() => changes.push({ t: video.currentTime, shown: !badge.hidden })).observe(badge, {
+      attributes: true,
+      attributeFilter: ["hidden"],
+    });
+  });
+  await page.getByRole("button", { name: "Play" }).click();
+
+  type Sample = { t: number; ad: boolean; ended: boolean; fatal: string; breaks: string; source: string };
+  const samples: Sample[] = [];
+  let shotDuringAd = false;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const s = await page.evaluate((): Sample => {
+      const video = document.getElementById("video") as HTMLVideoElement;
+      const player = document.getElementById("player")!;
+      return {
+        t: video.currentTime,
+        ad: !document.getElementById("ad-badge")!.hidden,
+        ended: video.ended,
+        fatal: player.dataset.fatal ?? "",
+        breaks: player.dataset.adBreaks ?? "",
+        source: player.dataset.adSource ?? "",
+      };
+    });
+    samples.push(s);
+    if (s.ad && !shotDuringAd) {
+      shotDuringAd = true;
+      await browser.screenshot(`${shots}-ad.png`);
+    }
+    if (s.ended || s.fatal || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await browser.screenshot(`${shots}-end.png`);
+  const changes = await page.evaluate(() => (window as unknown as { badgeChanges: { t: number; shown: boolean }[] }).badgeChanges);
+
+  const last = samples[samples.length - 1]!;
+  const summary = JSON.stringify({ last, changes, errors: browser.errors });
+  expect(last.fatal, summary).toBe("");
+  expect(last.source, summary).toBe("cue");
+  expect(last.breaks, summary).toBe("1");
+  // Played past the break (content + ad), to the end.
+  expect(last.ended, summary).toBe(true);
+  expect(last.t, summary).toBeGreaterThan(CONTENT_SECONDS + AD_SECONDS - 1);
+  // The badge appeared once, at the break, and went away when the ad was over.
+  expect(changes.map((c) => c.shown), summary).toEqual([true, false]);
+  expect(changes[0]!.t, summary).toBeGreaterThanOrEqual(BREAK_AT - 0.5);
+  expect(changes[0]!.t, summary).toBeLessThan(BREAK_AT + 0.75);
+  expect(changes[1]!.t, summary).toBeGreaterThanOrEqual(BREAK_AT + AD_SECONDS - 0.5);
+  expect(changes[1]!.t, summary).toBeLessThan(BREAK_AT + AD_SECONDS + 0.75);
+  expect(shotDuringAd, summary).toBe(true);
+  expect(browser.errors.filter((e) => /hls\.js fatal/.test(e)), summary).toEqual([]);
+}
 
 describe("the website in headless Chromium", () => {
   it("admin page: token, new film, episode and FILM ad uploads with upload and transcode progress", async () => {
@@ -121,63 +190,52 @@ describe("the website in headless Chromium", () => {
     expect(await page.getByLabel("Route").inputValue()).toBe("line1");
     expect(await page.getByLabel("Episode").inputValue()).toBe("1");
 
-    // Every change of the badge is recorded in the page with the playback position at that moment,
-    // so the check does not depend on how often the test polls.
-    await page.evaluate(() => {
-      const video = document.getElementById("video") as HTMLVideoElement;
-      const badge = document.getElementById("ad-badge")!;
-      const changes: { t: number; shown: boolean }[] = [];
-      (window as unknown as { badgeChanges: typeof changes }).badgeChanges = changes;
-      new MutationObserver(() => changes.push({ t: video.currentTime, shown: !badge.hidden })).observe(badge, {
-        attributes: true,
-        attributeFilter: ["hidden"],
-      });
+    await playThroughTheBreak("browser-playback");
+  });
+  it("plays an fMP4 (CMAF) episode through the break (the ad's fMP4 ladder spliced in, EXT-X-MAP and all); seek previews show", async () => {
+    expect(filmId, "the admin test created the film").not.toBe("");
+    // The same stack with a transcoder that writes fMP4 (the FILM ad, made before, has both containers).
+    await stack.transcoder.stop();
+    fmp4Transcoder = await startTestTranscoder({
+      edgeUrl: stack.url,
+      redisUrl: stack.redis.url,
+      intakePort: Number(new URL(stack.intakeUrl).port),
+      env: { SEGMENT_SECONDS: "2", SEGMENT_FORMAT: "fmp4" },
     });
-    await page.getByRole("button", { name: "Play" }).click();
+    const content = makeClip(path.join(work, "content-cmaf.mp4"), { pattern: "testsrc2", tone: 660, seconds: CONTENT_SECONDS, width: 320, height: 180 });
+    const jobId = await stack.admin.uploadEpisode(filmId, "line1", "2", content);
+    expect((await stack.admin.followJob(jobId, { until: jobIsOver, timeoutMs: 120_000, pollMs: 250 })).status).toBe("complete");
 
-    type Sample = { t: number; ad: boolean; ended: boolean; fatal: string; breaks: string; source: string };
-    const samples: Sample[] = [];
-    let shotDuringAd = false;
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const s = await page.evaluate((): Sample => {
-        const video = document.getElementById("video") as HTMLVideoElement;
-        const player = document.getElementById("player")!;
-        return {
-          t: video.currentTime,
-          ad: !document.getElementById("ad-badge")!.hidden,
-          ended: video.ended,
-          fatal: player.dataset.fatal ?? "",
-          breaks: player.dataset.adBreaks ?? "",
-          source: player.dataset.adSource ?? "",
-        };
-      });
-      samples.push(s);
-      if (s.ad && !shotDuringAd) {
-        shotDuringAd = true;
-        await browser.screenshot("browser-playback-ad.png");
-      }
-      if (s.ended || s.fatal || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await browser.screenshot("browser-playback-end.png");
-    const changes = await page.evaluate(() => (window as unknown as { badgeChanges: { t: number; shown: boolean }[] }).badgeChanges);
+    const { page } = browser;
+    await page.goto(`${stack.url}/`);
+    await page.getByRole("link", { name: new RegExp(title) }).first().click();
+    await page.locator("#episode-picker").waitFor({ state: "visible" });
+    await page.getByLabel("Episode").selectOption("2");
+    // What hls.js is given: fMP4 variants with the ad's fMP4 rendition and its init segment.
+    const variants = [] as string[];
+    page.on("response", (r) => {
+      if (/\/v\/[^/]+\.m3u8/.test(r.url())) variants.push(r.url());
+    });
+    await playThroughTheBreak("browser-playback-fmp4");
 
-    const last = samples[samples.length - 1]!;
-    const summary = JSON.stringify({ last, changes, errors: browser.errors });
-    expect(last.fatal, summary).toBe("");
-    expect(last.source, summary).toBe("cue");
-    expect(last.breaks, summary).toBe("1");
-    // Played past the break (content + ad), to the end.
-    expect(last.ended, summary).toBe(true);
-    expect(last.t, summary).toBeGreaterThan(CONTENT_SECONDS + AD_SECONDS - 1);
-    // The badge appeared once, at the break, and went away when the ad was over.
-    expect(changes.map((c) => c.shown), summary).toEqual([true, false]);
-    expect(changes[0]!.t, summary).toBeGreaterThanOrEqual(BREAK_AT - 0.5);
-    expect(changes[0]!.t, summary).toBeLessThan(BREAK_AT + 0.75);
-    expect(changes[1]!.t, summary).toBeGreaterThanOrEqual(BREAK_AT + AD_SECONDS - 0.5);
-    expect(changes[1]!.t, summary).toBeLessThan(BREAK_AT + AD_SECONDS + 0.75);
-    expect(shotDuringAd, summary).toBe(true);
-    expect(browser.errors.filter((e) => /hls\.js fatal/.test(e)), summary).toEqual([]);
+    // Seek previews: the master names the storyboard (8 s: thumbnails at 0 and 5 s); over the seek bar the
+    // content's thumbnail shows, and none over the ad (4 s to 6 s of the 10 s timeline).
+    await expect.poll(() => page.locator("#player").getAttribute("data-storyboard")).toBe("2");
+    const bar = page.locator("#seek-bar");
+    const box = (await bar.boundingBox())!;
+    const preview = page.locator("#seek-preview");
+    await bar.hover({ position: { x: box.width * 0.1, y: box.height / 2 } });
+    await preview.waitFor({ state: "visible" });
+    const sprite = await preview.locator(".thumb").evaluate((el) => /url\("(.*)"\)/.exec(getComputedStyle(el).backgroundImage)?.[1] ?? "");
+    expect(sprite).toMatch(/\/storyboard\/sprite_000\.jpg/);
+    expect(await page.evaluate(async (u) => (await fetch(u)).headers.get("content-type"), sprite)).toBe("image/jpeg");
+    await browser.screenshot("browser-seek-preview.png");
+    await bar.hover({ position: { x: box.width * 0.5, y: box.height / 2 } });
+    await preview.waitFor({ state: "hidden" });
+    expect(variants.length).toBeGreaterThan(0);
+    const text = await (await fetch(variants[0]!)).text();
+    expect(text).toMatch(/#EXT-X-MAP:URI="[^"]*\/ads\/[^"]*\/fmp4\/[^"]*init_[^"]*\.mp4/);
+    expect(text).toMatch(/#EXT-X-MAP:URI="[^"]*\/films\/[^"]*init_[^"]*\.mp4/);
+    expect(text).toMatch(/#EXT-X-CUE-OUT/);
   });
 });

@@ -5,7 +5,7 @@
 // renditions, 1 s segments as byte ranges of one file (so ranges are exercised end to end too). Files go in
 // through the signed PUT route the transcoder uses; rows through `wrangler d1 execute`.
 
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseMasterPlaylist } from "../../edge/hls/m3u8";
 import { signGrant } from "../../schema/signing";
-import { completeJobSql, runningJobSql } from "../support/hls-media";
+import { completeJobSql, decodedSeconds, runningJobSql } from "../support/hls-media";
 import { type DevEdge, TEST_SIGNING_SECRET, startEdge } from "../support/stack";
 
 const run = promisify(execFile);
@@ -131,37 +131,6 @@ afterAll(async () => {
   await edge?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/**
- * ffmpeg -f framecrc: per stream, the sum of the decoded frames' durations, in seconds.
- *
- * `-http_persistent 0`: ffmpeg 5.1 (Debian 12) reuses a keep-alive connection for the next segment and then
- * sends the previous byte range's end again (`Range: bytes=0-14851` for a whole-file segment that follows a
- * byte-range one), so it truncates that segment itself. Our answers are right (the requests show it); a
- * playlist that mixes byte-range and whole-file segments needs this flag with that ffmpeg. The transcoder
- * writes whole-file segments only, so production playlists never mix them.
- */
-async function decodedSeconds(url: string): Promise<{ seconds: Record<string, number>; log: string }> {
-  const args = ["-hide_banner", "-nostdin", "-loglevel", "warning", "-http_persistent", "0", "-i", url, "-map", "0:v", "-map", "0:a", "-f", "framecrc", "-"];
-  const child = spawn("ffmpeg", args);
-  let out = "";
-  let log = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (log += d));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  if (code !== 0) throw new Error(`ffmpeg exited ${code}:\n${log}`);
-  const timebase: Record<string, number> = {};
-  const sums: Record<string, number> = {};
-  for (const line of out.split("\n")) {
-    const tb = /^#tb (\d+): (\d+)\/(\d+)/.exec(line);
-    if (tb) timebase[tb[1]!] = Number(tb[2]) / Number(tb[3]);
-    else if (/^\d+,/.test(line)) {
-      const [stream, , , duration] = line.split(",").map((s) => s.trim());
-      sums[stream!] = (sums[stream!] ?? 0) + Number(duration) * timebase[stream!]!;
-    }
-  }
-  return { seconds: sums, log };
-}
 
 it("ffmpeg decodes the stitched master completely: content plus every ad", async () => {
   const masterUrl = `${edge.url}/api/v1/resource/media_list/line1/${filmId}/1`;

@@ -172,6 +172,13 @@ describe("stitch: tricky inputs", () => {
     expect(r.version).toBe(7);
   });
 
+  it("fMP4: each cue follows the MAP it comes with (hls.js gives the tags before a MAP to the init segment)", () => {
+    const r = stitch({ content: content(fmp4("c", 6, 4)), contentStyle: plain, ads: [ad("A", 8, adPl(fmp4("a", 2, 3, "ad-init.mp4")))] });
+    const tags = lines(r.text).segments.map((s) => s.tags.filter((t) => /^#EXT-X-(MAP|CUE-OUT|CUE-IN)/.test(t)).map((t) => t.split(/[:=]/)[0]));
+    expect(tags[2]).toEqual(["#EXT-X-MAP", "#EXT-X-CUE-OUT"]);
+    expect(tags[4]).toEqual(["#EXT-X-MAP", "#EXT-X-CUE-IN"]);
+  });
+
   it("fMP4 content with an MPEG-TS ad: skipped, since a MAP cannot be switched off", () => {
     const r = stitch({ content: content(fmp4("c", 6, 4)), contentStyle: plain, ads: [ad("A", 8, threeByFive())] });
     expect(r.placed).toEqual([]);

@@ -27,5 +27,10 @@ describe("schema/keys: every key it builds, it reads back", () => {
     expect(keys.isFirstSegment("seg_00000.ts")).toBe(true);
     expect(keys.isFirstSegment("720p/seg_00001.ts")).toBe(false);
     expect(keys.isFirstSegment("a/b/seg_00000.ts")).toBe(false);
+    // An ad's fMP4 ladder (its alternate container): the first media segment counts, not the init segment.
+    const alt = keys.alternateDir("fmp4") + "360p/" + keys.segmentPattern("fmp4").replace("%05d", "00000");
+    expect(keys.isFirstSegment(alt)).toBe(true);
+    expect(keys.isFirstSegment(keys.alternateDir("fmp4") + keys.initSegment("360p"))).toBe(false);
+    expect(keys.isFirstSegment("fmp4/360p/seg_00001.m4s")).toBe(false);
   });
 });

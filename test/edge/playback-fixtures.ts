@@ -15,6 +15,12 @@ export interface RenditionSpec {
   text?: string;
   /** Also store segment objects (bytes: `${name}:${i}` padded to `segmentBytes`). */
   segments?: boolean;
+  /** fMP4: an EXT-X-MAP init segment and .m4s segments, as SEGMENT_FORMAT=fmp4 writes them. Default ts. */
+  container?: "ts" | "fmp4";
+  /** Directory of the rendition under the output prefix (an ad's alternate ladder: "fmp4/"). */
+  dir?: string;
+  /** Its storyboard's WebVTT track, relative to the prefix. */
+  storyboard?: string;
 }
 
 const segmentBytes = 188 * 4;
@@ -27,12 +33,19 @@ export function segmentBody(name: string, i: number): Uint8Array {
 
 function rendition(r: RenditionSpec): Rendition {
   const h = Math.round(r.bandwidth / 5000);
-  return { name: r.name, bandwidth: r.bandwidth, width: Math.round((h * 16) / 9), height: h, codecs: "avc1.42c01e,mp4a.40.2", playlist: `${r.name}/index.m3u8` };
+  const base = { name: r.name, bandwidth: r.bandwidth, width: Math.round((h * 16) / 9), height: h, codecs: "avc1.42c01e,mp4a.40.2", playlist: `${r.dir ?? ""}${r.name}/index.m3u8` };
+  return { ...base, ...(r.container ? { container: r.container } : {}), ...(r.storyboard ? { storyboard: r.storyboard } : {}) };
+}
+
+function playlistText(r: RenditionSpec): string {
+  if (r.text) return r.text;
+  if (r.container !== "fmp4") return vod({ durations: r.durations });
+  return vod({ durations: r.durations, version: 7, header: [`#EXT-X-MAP:URI="init_${r.name}.mp4"`], uri: (i) => `seg_${String(i).padStart(5, "0")}.m4s` });
 }
 
 async function storeRenditions(prefix: string, specs: RenditionSpec[]) {
   for (const r of specs) {
-    await env.MEDIA.put(`${prefix}${r.name}/index.m3u8`, r.text ?? vod({ durations: r.durations }), { httpMetadata: { contentType: "application/vnd.apple.mpegurl" } });
+    await env.MEDIA.put(`${prefix}${r.dir ?? ""}${r.name}/index.m3u8`, playlistText(r), { httpMetadata: { contentType: "application/vnd.apple.mpegurl" } });
     if (r.segments) {
       await Promise.all(r.durations.map((_, i) => env.MEDIA.put(`${prefix}${r.name}/seg_${String(i).padStart(5, "0")}.ts`, segmentBody(r.name, i), { httpMetadata: { contentType: "video/mp2t" } })));
     }

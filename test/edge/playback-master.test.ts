@@ -32,6 +32,16 @@ describe("GET /media_list/{route}/{id}/{episode}", () => {
     expect(badEp.status).toBe(400);
   });
 
+  it("lists the storyboard (seek previews) as EXT-X-SESSION-DATA with its media URL, and none when there is none", async () => {
+    const ep = await seedEpisode({ renditions: twoRenditions().map((r) => ({ ...r, storyboard: "storyboard/thumbnails.vtt" })) });
+    const text = await body(await call(ep.path));
+    const tag = text.split("\n").find((l) => l.startsWith("#EXT-X-SESSION-DATA:"));
+    expect(tag).toBe(`#EXT-X-SESSION-DATA:DATA-ID="com.edge-stream.storyboard",VALUE="https://cdn.test/api/v1/resource/media/${ep.prefix}storyboard/thumbnails.vtt"`);
+    expect(parseMasterPlaylist(text).variants).toHaveLength(2);
+    const plain = await seedEpisode({ renditions: twoRenditions() });
+    expect(await body(await call(plain.path))).not.toContain("#EXT-X-SESSION-DATA");
+  });
+
   it("answers 404 {reason} for an unknown episode and for one still processing", async () => {
     const unknown = await call(`/api/v1/resource/media_list/line1/${crypto.randomUUID()}/1`);
     expect(unknown.status).toBe(404);

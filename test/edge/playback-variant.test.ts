@@ -165,6 +165,52 @@ describe("GET /media_list/{route}/{id}/{episode}/v/{rendition}.m3u8", () => {
     expect(specProblems(text)).toEqual([]);
   });
 
+  it("fMP4 content takes an ad's fMP4 ladder (EXT-X-MAP of the ad, then the content's again); TS-only ads are not planned", async () => {
+    const ep = await seedEpisode({ renditions: [{ name: "720p", bandwidth: 2_800_000, durations: Array(5).fill(4), container: "fmp4" }] });
+    // As the transcoder leaves an ad: its TS ladder, and the same in fMP4 under fmp4/.
+    const both = await seedFilmAd({
+      renditions: [
+        { name: "360p", bandwidth: 800_000, durations: [4, 2], container: "ts" },
+        { name: "360p", bandwidth: 800_000, durations: [4, 2], container: "fmp4", dir: "fmp4/" },
+      ],
+    });
+    const tsOnly = await seedFilmAd({ renditions: [{ name: "old", bandwidth: 800_000, durations: [4, 2] }] });
+    await onlyFilmAds([both.id, tsOnly.id]);
+    const uris = variantUris(await body(await call(ep.path, {}, { AD_BREAKS: "pre,0.5" })));
+    const plan = planOf(uris[0]!);
+    // Both breaks planned, each with the ad that has an fMP4 ladder.
+    expect(plan.b.map(([adId]) => adId)).toEqual([both.id, both.id]);
+
+    const text = await body(await call(uris[0]!));
+    expect(specProblems(text)).toEqual([]);
+    expect(count(text, "#EXT-X-CUE-OUT")).toBe(2);
+    const maps = text.split("\n").filter((l) => l.startsWith("#EXT-X-MAP"));
+    expect(maps).toEqual([
+      expect.stringContaining(`${both.prefix}fmp4/360p/init_360p.mp4`),
+      expect.stringContaining(`${ep.prefix}720p/init_720p.mp4`),
+      expect.stringContaining(`${both.prefix}fmp4/360p/init_360p.mp4`),
+      expect.stringContaining(`${ep.prefix}720p/init_720p.mp4`),
+    ]);
+    expect(lines(text).segments.filter((sg) => sg.uri.includes(both.prefix)).every((sg) => sg.uri.includes("/fmp4/360p/seg_"))).toBe(true);
+    expect(text).not.toContain(tsOnly.prefix);
+  });
+
+  it("TS content keeps taking an ad's TS ladder when the ad has both", async () => {
+    const ep = await seedEpisode({ renditions: [{ name: "720p", bandwidth: 2_800_000, durations: Array(5).fill(4) }] });
+    const both = await seedFilmAd({
+      renditions: [
+        { name: "360p", bandwidth: 800_000, durations: [4, 2], container: "ts" },
+        { name: "360p", bandwidth: 800_000, durations: [4, 2], container: "fmp4", dir: "fmp4/" },
+      ],
+    });
+    await onlyFilmAds([both.id]);
+    const uris = variantUris(await body(await call(ep.path, {}, { AD_BREAKS: "pre" })));
+    const text = await body(await call(uris[0]!));
+    expect(count(text, "#EXT-X-CUE-OUT")).toBe(1);
+    expect(text).not.toContain("#EXT-X-MAP");
+    expect(text).toContain(`${both.prefix}360p/seg_00000.ts`);
+  });
+
   it("serves the content alone when the plan is empty", async () => {
     const { ep } = await scene();
     await onlyFilmAds([]);

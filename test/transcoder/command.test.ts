@@ -47,6 +47,16 @@ describe("buildHlsCommand", () => {
     expect(opt(args, "-b:a:1")).toBe("64k");
   });
 
+  it("writes MPEG-TS segments by default, fMP4 ones with an init segment per rendition when asked", () => {
+    const ts = toArgv(buildHlsCommand(base));
+    expect(opt(ts, "-hls_segment_type")).toBe("mpegts");
+    expect(ts).not.toContain("-hls_fmp4_init_filename");
+    const fmp4 = toArgv(buildHlsCommand({ ...base, segmentFormat: "fmp4" }));
+    expect(opt(fmp4, "-hls_segment_type")).toBe("fmp4");
+    expect(opt(fmp4, "-hls_fmp4_init_filename")).toBe("init_%v.mp4");
+    expect(opt(fmp4, "-hls_segment_filename")).toBe("/tmp/job/out/%v/seg_%05d.m4s");
+  });
+
   it("aligns keyframes to the segment length: forced on its multiples, GOP of one segment, no scene cuts", () => {
     const args = toArgv(buildHlsCommand({ ...base, segmentSeconds: 6, source: { ...base.source, fps: 30 } }));
     expect(opt(args, "-hls_time")).toBe("6");

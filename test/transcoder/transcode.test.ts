@@ -201,3 +201,75 @@ describe("transcodeToHls", () => {
     expect(ours).toEqual([]);
   });
 });
+
+describe("fMP4 (CMAF) ladders", () => {
+  it("SEGMENT_FORMAT=fmp4: every rendition has its EXT-X-MAP init segment, version 7, and decodes", async () => {
+    const input = makeClip(tmp.dir, "cmaf", { width: 640, height: 360, seconds: 4 });
+    const { out, result } = await transcode(input, { ...settings, segmentFormat: "fmp4", segmentSeconds: 2 });
+    await checkOutput(out, result, 4);
+    expect(result.alternates).toEqual([]);
+    expect(readFileSync(path.join(out, "master.m3u8"), "utf8")).toMatch(/#EXT-X-VERSION:7/);
+    for (const r of result.renditions) {
+      expect(r.rendition.container).toBe("fmp4");
+      const text = readFileSync(path.join(out, r.rendition.playlist), "utf8");
+      expect(text).toMatch(/#EXT-X-VERSION:7/);
+      expect(text).toContain(`#EXT-X-MAP:URI="init_${r.rendition.name}.mp4"`);
+      expect(r.segments[0]).toBe(`${r.rendition.name}/init_${r.rendition.name}.mp4`);
+      expect(r.segments.slice(1).every((s) => /\/seg_\d{5}\.m4s$/.test(s))).toBe(true);
+      expect(r.segmentDurations).toHaveLength(r.segments.length - 1);
+      const streams = await streamsOf(path.join(out, r.rendition.playlist));
+      expect(streams.map((st) => st.codec_name).sort()).toEqual(["aac", "h264"]);
+    }
+    expect(result.segmentCount).toBe(2);
+    // Upload order: each rendition's init and segments before its playlist, the master last.
+    const order = uploadOrder(result);
+    expect(order.indexOf("360p/init_360p.mp4")).toBeLessThan(order.indexOf("360p/index.m3u8"));
+    expect(order.at(-1)).toBe("master.m3u8");
+  });
+
+  it("an ad (bothContainers) also gets the ladder in the other container under {format}/, outside the master", async () => {
+    const input = makeClip(tmp.dir, "ad", { width: 320, height: 240, seconds: 2 });
+    const { out, result } = await transcode(input, { ...settings, segmentFormat: "ts", bothContainers: true });
+    expect(result.renditions.map((r) => [r.rendition.playlist, r.rendition.container])).toEqual([["240p/index.m3u8", "ts"]]);
+    expect(result.alternates.map((r) => [r.rendition.playlist, r.rendition.container])).toEqual([["fmp4/240p/index.m3u8", "fmp4"]]);
+    expect(result.alternates[0]!.segments[0]).toBe("fmp4/240p/init_240p.mp4");
+    expect(readMasterPlaylist(readFileSync(path.join(out, "master.m3u8"), "utf8")).map((v) => v.uri)).toEqual(["240p/index.m3u8"]);
+    expect(existsSync(path.join(out, "fmp4", "master.m3u8"))).toBe(false);
+    expect(await strayFiles(out, result)).toEqual([]);
+    const alt = readMediaPlaylist(readFileSync(path.join(out, "fmp4/240p/index.m3u8"), "utf8"), "fmp4/240p/index.m3u8");
+    expect(alt.usesMap).toBe(true);
+    expect(Math.abs(alt.segments.reduce((a, s) => a + s.duration, 0) - 2)).toBeLessThanOrEqual(0.5);
+  });
+});
+
+describe("seek previews (storyboard)", () => {
+  it("tiles one thumbnail per interval into sprite sheets, with a WebVTT track of #xywh cues", async () => {
+    const input = makeClip(tmp.dir, "storyboard", { width: 640, height: 360, seconds: 12 });
+    const { out, result } = await transcode(input, { ...settings, storyboard: { interval: 2, width: 160 } });
+    expect(result.storyboard).toEqual({ vtt: "storyboard/thumbnails.vtt", sprites: ["storyboard/sprite_000.jpg"] });
+    for (const r of result.renditions) expect(r.rendition.storyboard).toBe("storyboard/thumbnails.vtt");
+    await checkOutput(out, result, 12);
+    const vtt = readFileSync(path.join(out, "storyboard/thumbnails.vtt"), "utf8");
+    expect(vtt.startsWith("WEBVTT\n")).toBe(true);
+    const cues = [...vtt.matchAll(/^(\S+) --> (\S+)\n(\S+)$/gm)].map((m) => [m[1], m[2], m[3]]);
+    expect(cues).toHaveLength(6);
+    expect(cues[0]).toEqual(["00:00:00.000", "00:00:02.000", "sprite_000.jpg#xywh=0,0,160,90"]);
+    expect(cues[5]).toEqual(["00:00:10.000", "00:00:12.000", "sprite_000.jpg#xywh=0,90,160,90"]);
+    const [sprite] = await streamsOf(path.join(out, "storyboard/sprite_000.jpg"));
+    expect([sprite!.width, sprite!.height]).toEqual([800, 450]);
+    const order = uploadOrder(result);
+    expect(order.indexOf("storyboard/sprite_000.jpg")).toBeLessThan(order.indexOf("storyboard/thumbnails.vtt"));
+  });
+
+  it("a long source fills several sheets; no storyboard when not asked", async () => {
+    const input = makeClip(tmp.dir, "sheets", { width: 320, height: 240, seconds: 30, fps: 10 });
+    const { result } = await transcode(input, { ...settings, storyboard: { interval: 1, width: 64 } });
+    expect(result.storyboard?.sprites).toEqual(["storyboard/sprite_000.jpg", "storyboard/sprite_001.jpg"]);
+    // Shorter than the interval: one thumbnail.
+    const short = await transcode(makeClip(tmp.dir, "short", { width: 320, height: 240, seconds: 3 }), { ...settings, storyboard: { interval: 5, width: 64 } });
+    expect(short.result.storyboard?.sprites).toEqual(["storyboard/sprite_000.jpg"]);
+    const plain = await transcode(makeClip(tmp.dir, "plain", { width: 320, height: 240, seconds: 2 }));
+    expect(plain.result.storyboard).toBeUndefined();
+    expect(plain.result.renditions[0]!.rendition.storyboard).toBeUndefined();
+  });
+});

@@ -1,7 +1,7 @@
 // The ffmpeg command lines, built as data. Pure: ffmpeg/fluent.ts runs them, tests read them, and the
 // bench runs the very same argv by hand.
 import path from "node:path";
-import { MASTER_PLAYLIST, SEGMENT_PATTERN, renditionPlaylist } from "../../schema/keys";
+import { INIT_PATTERN, MASTER_PLAYLIST, type SegmentFormat, renditionPlaylist, segmentPattern } from "../../schema/keys";
 import type { PlannedRung } from "./ladder";
 
 /** One ffmpeg run: inputs with their options, then output options and the output. */
@@ -30,6 +30,8 @@ export interface HlsCommandInput {
    * into it) has the same tracks: players stumble on track changes at discontinuities.
    */
   silentAudio: boolean;
+  /** MPEG-TS segments, or fMP4 (CMAF) ones with an initialization segment per rendition (HLS version 7). Default ts. */
+  segmentFormat?: SegmentFormat;
 }
 
 /** Options that apply to the run as a whole (progress on stdout, warnings and errors on stderr). */
@@ -101,8 +103,14 @@ export function buildHlsCommand(job: HlsCommandInput): FfmpegInvocation {
     "-hls_playlist_type", "vod",
     "-hls_list_size", "0",
     "-hls_flags", "independent_segments",
-    "-hls_segment_type", "mpegts",
-    "-hls_segment_filename", path.join(job.outputDir, "%v", SEGMENT_PATTERN),
+  );
+  const format = job.segmentFormat ?? "ts";
+  // ffmpeg 5.1 expands %v in the init file's name only when there are several variant streams.
+  const init = n === 1 ? INIT_PATTERN.replace("%v", job.rungs[0]!.name) : INIT_PATTERN;
+  if (format === "fmp4") out.push("-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", init);
+  else out.push("-hls_segment_type", "mpegts");
+  out.push(
+    "-hls_segment_filename", path.join(job.outputDir, "%v", segmentPattern(format)),
     "-master_pl_name", MASTER_PLAYLIST,
     "-var_stream_map", job.rungs.map((r, i) => (withAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`)).join(" "),
   );
@@ -127,6 +135,38 @@ export function buildPosterCommand(p: {
     // -ss before -i seeks in the demuxer (fast), then decodes to the exact frame.
     inputs: [{ source: p.input, options: [...GLOBAL_OPTIONS, ...sourceInputOptions(p.inputFormat, p.maxPixels), "-ss", String(round3(p.at))] }],
     outputOptions: ["-map", "0:v:0", "-frames:v", "1", "-vf", `scale=${p.width}:${p.height},setsar=1`, "-q:v", "3", "-f", "image2", "-update", "1"],
+    output: p.output,
+  };
+}
+
+/**
+ * Seek previews in a second, cheap pass: the source decoded once more, one frame every `interval` seconds
+ * scaled to a thumbnail, `columns`×`rows` of them tiled per JPEG sprite sheet (the last sheet padded).
+ */
+export function buildStoryboardCommand(p: {
+  input: string;
+  inputFormat: string;
+  maxPixels?: number;
+  /** An image2 pattern, e.g. …/storyboard/sprite_%03d.jpg (numbered from 0). */
+  output: string;
+  interval: number;
+  width: number;
+  height: number;
+  columns: number;
+  rows: number;
+  duration: number;
+}): FfmpegInvocation {
+  return {
+    inputs: [{ source: p.input, options: [...GLOBAL_OPTIONS, ...sourceInputOptions(p.inputFormat, p.maxPixels)] }],
+    outputOptions: [
+      "-map", "0:v:0", "-an", "-sn", "-dn",
+      // The first frame, then the first one at least `interval` later, and so on: unlike fps=1/N, this gives a
+      // clip shorter than the interval its one thumbnail.
+      "-vf", `select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,${p.interval}),scale=${p.width}:${p.height}:flags=fast_bilinear,setsar=1,tile=${p.columns}x${p.rows}`,
+      "-fps_mode", "vfr",
+      "-t", String(round3(p.duration)),
+      "-q:v", "5", "-f", "image2", "-start_number", "0",
+    ],
     output: p.output,
   };
 }

@@ -2,6 +2,7 @@
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { SEGMENT_FORMATS } from "../../schema/keys";
 import { DEFAULT_LADDER, type Rung, parseLadder } from "./ladder";
 import { DEFAULT_SOURCE_LIMITS as LIMITS } from "./probe";
 
@@ -53,6 +54,11 @@ const Env = z.object({
     .enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"])
     .default("veryfast"),
   SILENT_AUDIO: bool(true),
+  /**
+   * The ladder's segments: ts (MPEG-TS, the default: every HLS player and every ad stored before fMP4 existed
+   * plays it) or fmp4 (CMAF: EXT-X-MAP, HLS version 7). Ads are made in both either way.
+   */
+  SEGMENT_FORMAT: z.enum(SEGMENT_FORMATS).default("ts"),
 
   // Caps on what a source may cost us; a source over one fails for good (no retries).
   MAX_SOURCE_BYTES: int(LIMITS.maxSourceBytes, 1),
@@ -62,6 +68,9 @@ const Env = z.object({
   MAX_FRAME_PIXELS: int(LIMITS.maxFramePixels, 64),
   /** Packets per second of the video stream, measured. */
   MAX_FRAME_RATE: int(LIMITS.maxFrameRate, 1, 1000),
+  /** Seek previews: a storyboard (sprite sheets + WebVTT) of one thumbnail every this many seconds; 0: none. */
+  STORYBOARD_INTERVAL_SECONDS: int(5, 0, 600),
+  STORYBOARD_WIDTH: int(160, 32, 640),
   POSTER_AT: z.coerce.number().min(0).max(0.95).default(0.1),
   POSTER_HEIGHT: int(720, 64, 2160),
 

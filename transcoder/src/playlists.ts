@@ -48,7 +48,8 @@ export function measureBandwidth(segments: { duration: number; bytes: number }[]
 /** The master playlist we publish: measured bandwidths, ffmpeg's codecs, largest rendition first. */
 export function writeMasterPlaylist(renditions: Rendition[], frameRate?: number): string {
   return serializeMaster({
-    version: 6,
+    // 7: fMP4 media playlists (EXT-X-MAP without I-frames only) need it.
+    version: renditions.some((r) => r.container === "fmp4") ? 7 : 6,
     independentSegments: true,
     variants: [...renditions]
       .sort((a, b) => b.height - a.height || b.bandwidth - a.bandwidth)

@@ -1,10 +1,20 @@
 // A source file on disk → an HLS ladder and a poster frame in a local directory. No network: the
 // worker downloads before and uploads after.
-import { readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Rendition } from "../../schema/jobs";
-import { MASTER_PLAYLIST, POSTER_FRAME, renditionPlaylist } from "../../schema/keys";
-import { buildHlsCommand, buildPosterCommand } from "./command";
+import {
+  MASTER_PLAYLIST,
+  POSTER_FRAME,
+  STORYBOARD_SPRITE_PATTERN,
+  STORYBOARD_VTT,
+  type SegmentFormat,
+  alternateDir,
+  initSegment,
+  renditionPlaylist,
+  storyboardSprite,
+} from "../../schema/keys";
+import { buildHlsCommand, buildPosterCommand, buildStoryboardCommand } from "./command";
 import { FfmpegError, SourceLimitError, UnsupportedInputError } from "./errors";
 import { FfmpegRunFailed, ProbeFailed, probeJson, runFfmpeg, scanPackets } from "./ffmpeg/fluent";
 import { type PlannedRung, type Rung, planLadder } from "./ladder";
@@ -22,11 +32,20 @@ export interface TranscodeSettings {
   posterHeight: number;
   /** Default: DEFAULT_SOURCE_LIMITS (the configuration's defaults). */
   limits?: SourceLimits;
+  /** The ladder's container (default ts). */
+  segmentFormat?: SegmentFormat;
+  /**
+   * Also make the ladder in the other container, under alternateDir(): an ad, so it can be spliced into
+   * content of either kind (a playlist cannot switch between MPEG-TS and fMP4 segments).
+   */
+  bothContainers?: boolean;
+  /** Seek previews: one thumbnail `width` wide every `interval` seconds (none when absent). */
+  storyboard?: { interval: number; width: number };
 }
 
 export interface RenditionOutput {
   rendition: Rendition;
-  /** Paths relative to the output directory, in playback order. */
+  /** Paths relative to the output directory, in playback order (an fMP4 rendition's init segment first). */
   segments: string[];
   segmentDurations: number[];
 }
@@ -34,10 +53,15 @@ export interface RenditionOutput {
 export interface TranscodeResult {
   source: SourceInfo;
   rungs: PlannedRung[];
+  /** The ladder the master lists. */
   renditions: RenditionOutput[];
+  /** The same ladder in the other container (bothContainers), not in the master. */
+  alternates: RenditionOutput[];
   /** Relative paths. */
   master: string;
   poster?: string;
+  /** The storyboard's WebVTT track and its sprite sheets, relative paths. */
+  storyboard?: { vtt: string; sprites: string[] };
   duration: number;
   /** Segments per rendition (every rendition has the same, keyframes being aligned). */
   segmentCount: number;
@@ -154,16 +178,75 @@ export async function transcodeToHls(p: {
   const source = await probeSource(p.input, p.signal, limits);
   const rungs = planLadder(source, s.ladder);
 
+  const format = s.segmentFormat ?? "ts";
+  const ladder = (fmt: SegmentFormat, dir: string, onProgress?: (t: number) => void) =>
+    runLadder({ input: p.input, outputDir: p.outputDir, dir, format: fmt, source, rungs, settings: s, limits, signal: p.signal, onProgress });
+  // With both containers the second run shares the progress bar: each gets half.
+  const share = s.bothContainers ? 0.5 : 1;
+  const primary = await ladder(format, "", (t) => p.onProgress?.(share * clamp01(t / source.duration)));
+  let alternates: RenditionOutput[] = [];
+  let warnings = primary.warnings;
+  if (s.bothContainers) {
+    const other: SegmentFormat = format === "ts" ? "fmp4" : "ts";
+    const alt = await ladder(other, alternateDir(other), (t) => p.onProgress?.(share + share * clamp01(t / source.duration)));
+    alternates = alt.renditions;
+    warnings += alt.warnings;
+  }
+  const renditions = primary.renditions;
+  // Our own master: ffmpeg 5.1 declares BANDWIDTH from the target rates, we measure the real peak.
+  await writeFile(path.join(p.outputDir, MASTER_PLAYLIST), writeMasterPlaylist(renditions.map((r) => r.rendition), source.fps));
+
+  const poster = await extractPoster(p.input, p.outputDir, source, s, p.signal);
+  const top = renditions[0]!;
+  const duration = top.segmentDurations.reduce((a, b) => a + b, 0);
+  const storyboard = s.storyboard ? await makeStoryboard(p.input, p.outputDir, source, top.rendition, s.storyboard, s, p.signal) : undefined;
+  if (storyboard) for (const r of renditions) r.rendition.storyboard = storyboard.vtt;
+  return {
+    source,
+    rungs,
+    renditions,
+    alternates,
+    master: MASTER_PLAYLIST,
+    poster,
+    storyboard,
+    duration: Math.round(duration * 1000) / 1000,
+    segmentCount: top.segmentDurations.length,
+    warnings,
+  };
+}
+
+const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
+
+/**
+ * One ffmpeg run of the ladder in one container, into `dir` (relative to outputDir, "" or alternateDir()),
+ * and what it wrote, read back: renditions with their measured bandwidth, segments (init segment first).
+ */
+async function runLadder(p: {
+  input: string;
+  outputDir: string;
+  dir: string;
+  format: SegmentFormat;
+  source: SourceInfo;
+  rungs: PlannedRung[];
+  settings: TranscodeSettings;
+  limits: SourceLimits;
+  signal?: AbortSignal;
+  onProgress?: (seconds: number) => void;
+}): Promise<{ renditions: RenditionOutput[]; warnings: string }> {
+  const { source, settings: s, limits } = p;
+  const base = path.join(p.outputDir, p.dir);
+  await mkdir(base, { recursive: true });
   const inv = buildHlsCommand({
     input: p.input,
     inputFormat: source.demuxer!,
     maxPixels: decoderMaxPixels(limits),
-    outputDir: p.outputDir,
-    rungs,
+    outputDir: base,
+    rungs: p.rungs,
     source,
     segmentSeconds: s.segmentSeconds,
     preset: s.preset,
     silentAudio: s.silentAudio,
+    segmentFormat: p.format,
   });
   let warnings = "";
   try {
@@ -171,7 +254,7 @@ export async function transcodeToHls(p: {
       signal: p.signal,
       // ffmpeg only warns and drops the frames: a stream that grew past the cap must fail instead.
       failOn: OVER_MAX_PIXELS,
-      onProgress: (t) => p.onProgress?.(Math.min(1, Math.max(0, t / source.duration))),
+      onProgress: (t) => p.onProgress?.(t),
     });
     warnings = r.stderrTail;
   } catch (e) {
@@ -187,15 +270,19 @@ export async function transcodeToHls(p: {
     throw e;
   }
 
-  const written = readMasterPlaylist(await readFile(path.join(p.outputDir, MASTER_PLAYLIST), "utf8"));
+  const written = readMasterPlaylist(await readFile(path.join(base, MASTER_PLAYLIST), "utf8"));
+  // An alternate ladder is listed by the primary's renditions, not by a master of its own.
+  if (p.dir) await rm(path.join(base, MASTER_PLAYLIST), { force: true });
   const renditions: RenditionOutput[] = [];
-  for (const rung of rungs) {
-    const playlist = renditionPlaylist(rung.name);
+  for (const rung of p.rungs) {
+    const playlist = p.dir + renditionPlaylist(rung.name);
     const media = readMediaPlaylist(await readFile(path.join(p.outputDir, playlist), "utf8"), playlist);
+    const init = p.format === "fmp4" ? media.segments[0]?.map?.uri : undefined;
+    if (p.format === "fmp4" && init !== p.dir + initSegment(rung.name)) throw new FfmpegError(`rendition ${playlist} has no EXT-X-MAP ${initSegment(rung.name)}`, "");
     const segments = media.segments.map((seg) => seg.uri);
     const sizes = await Promise.all(segments.map(async (rel) => (await stat(path.join(p.outputDir, rel))).size));
     const bw = measureBandwidth(media.segments.map((seg, i) => ({ duration: seg.duration, bytes: sizes[i]! })));
-    const declared = written.find((v) => v.uri === playlist);
+    const declared = written.find((v) => v.uri === renditionPlaylist(rung.name));
     renditions.push({
       rendition: {
         name: rung.name,
@@ -205,27 +292,13 @@ export async function transcodeToHls(p: {
         height: declared?.height ?? rung.height,
         codecs: declared?.codecs ?? (source.hasAudio || s.silentAudio ? "avc1.640028,mp4a.40.2" : "avc1.640028"),
         playlist,
+        container: p.format,
       },
-      segments,
+      segments: init ? [init, ...segments] : segments,
       segmentDurations: media.segments.map((seg) => seg.duration),
     });
   }
-  // Our own master: ffmpeg 5.1 declares BANDWIDTH from the target rates, we measure the real peak.
-  await writeFile(path.join(p.outputDir, MASTER_PLAYLIST), writeMasterPlaylist(renditions.map((r) => r.rendition), source.fps));
-
-  const poster = await extractPoster(p.input, p.outputDir, source, s, p.signal);
-  const top = renditions[0]!;
-  const duration = top.segmentDurations.reduce((a, b) => a + b, 0);
-  return {
-    source,
-    rungs,
-    renditions,
-    master: MASTER_PLAYLIST,
-    poster,
-    duration: Math.round(duration * 1000) / 1000,
-    segmentCount: top.segments.length,
-    warnings,
-  };
+  return { renditions, warnings };
 }
 
 /** A frame at ~10 % of the duration. Optional: a failure here costs the poster, not the job. */
@@ -253,11 +326,88 @@ async function extractPoster(
   }
 }
 
+/** Thumbnails per sprite sheet (columns × rows). */
+export const STORYBOARD_GRID = { columns: 5, rows: 5 };
+
+const vttTime = (t: number) => {
+  const ms = Math.round(t * 1000);
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = (ms % 60_000) / 1000;
+  return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${sec.toFixed(3).padStart(6, "0")}`;
+};
+
+/** The WebVTT track of a storyboard: cue i covers [i·interval, (i+1)·interval) and points at its tile. */
+export function storyboardVtt(p: { count: number; interval: number; duration: number; width: number; height: number; columns: number; rows: number }): string {
+  const perSheet = p.columns * p.rows;
+  let out = "WEBVTT\n";
+  for (let i = 0; i < p.count; i++) {
+    const start = i * p.interval;
+    const end = Math.min((i + 1) * p.interval, p.duration);
+    const at = i % perSheet;
+    const x = (at % p.columns) * p.width;
+    const y = Math.floor(at / p.columns) * p.height;
+    const sprite = path.posix.basename(storyboardSprite(Math.floor(i / perSheet)));
+    out += `\n${vttTime(start)} --> ${vttTime(end)}\n${sprite}#xywh=${x},${y},${p.width},${p.height}\n`;
+  }
+  return out;
+}
+
+/** Seek previews (a second ffmpeg pass). Optional: a failure here costs the previews, not the job. */
+async function makeStoryboard(
+  input: string,
+  outputDir: string,
+  source: SourceInfo,
+  top: Rendition,
+  sb: { interval: number; width: number },
+  s: TranscodeSettings,
+  signal?: AbortSignal,
+): Promise<TranscodeResult["storyboard"]> {
+  const width = Math.min(sb.width, top.width) & ~1;
+  const height = Math.max(2, Math.round((width * top.height) / top.width / 2) * 2);
+  const count = Math.max(1, Math.ceil(source.duration / sb.interval - 1e-6));
+  const { columns, rows } = STORYBOARD_GRID;
+  const sheets = Math.ceil(count / (columns * rows));
+  try {
+    await mkdir(path.join(outputDir, path.dirname(STORYBOARD_VTT)), { recursive: true });
+    await runFfmpeg(
+      buildStoryboardCommand({
+        input,
+        inputFormat: source.demuxer!,
+        maxPixels: decoderMaxPixels(s.limits ?? DEFAULT_SOURCE_LIMITS),
+        output: path.join(outputDir, STORYBOARD_SPRITE_PATTERN),
+        interval: sb.interval,
+        width,
+        height,
+        columns,
+        rows,
+        duration: source.duration,
+      }),
+      { signal },
+    );
+    const sprites = Array.from({ length: sheets }, (_, i) => storyboardSprite(i));
+    for (const f of sprites) if (!((await stat(path.join(outputDir, f))).size > 0)) throw new Error(`${f} is empty`);
+    // Sheets past the ones the cues name (fps rounding at the very end) are not kept.
+    for (const e of await readdir(path.join(outputDir, path.dirname(STORYBOARD_VTT)))) {
+      const rel = `${path.dirname(STORYBOARD_VTT)}/${e}`;
+      if (rel !== STORYBOARD_VTT && !sprites.includes(rel)) await rm(path.join(outputDir, rel), { force: true });
+    }
+    await writeFile(path.join(outputDir, STORYBOARD_VTT), storyboardVtt({ count, interval: sb.interval, duration: source.duration, width, height, columns, rows }));
+    return { vtt: STORYBOARD_VTT, sprites };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    log.warn(`storyboard failed: ${(e as Error).message}`);
+    await rm(path.join(outputDir, path.dirname(STORYBOARD_VTT)), { recursive: true, force: true });
+    return undefined;
+  }
+}
+
 /** Every file of a result, in upload order: each rendition's segments then its playlist, poster, master last. */
 export function uploadOrder(r: TranscodeResult): string[] {
   const files: string[] = [];
-  for (const rend of r.renditions) files.push(...rend.segments, rend.rendition.playlist);
+  for (const rend of [...r.renditions, ...r.alternates]) files.push(...rend.segments, rend.rendition.playlist);
   if (r.poster) files.push(r.poster);
+  if (r.storyboard) files.push(...r.storyboard.sprites, r.storyboard.vtt);
   files.push(r.master);
   return files;
 }

@@ -166,6 +166,12 @@ export function contentTypeOf(file: string): string {
       return "application/vnd.apple.mpegurl";
     case ".ts":
       return "video/mp2t";
+    case ".m4s":
+      return "video/iso.segment";
+    case ".mp4":
+      return "video/mp4";
+    case ".vtt":
+      return "text/vtt";
     case ".jpg":
     case ".jpeg":
       return "image/jpeg";

@@ -26,6 +26,8 @@ export function transcodeSettings(cfg: Config): TranscodeSettings {
     silentAudio: cfg.SILENT_AUDIO,
     posterAt: cfg.POSTER_AT,
     posterHeight: cfg.POSTER_HEIGHT,
+    segmentFormat: cfg.SEGMENT_FORMAT,
+    storyboard: cfg.STORYBOARD_INTERVAL_SECONDS > 0 ? { interval: cfg.STORYBOARD_INTERVAL_SECONDS, width: cfg.STORYBOARD_WIDTH } : undefined,
     limits: {
       maxSourceBytes: cfg.MAX_SOURCE_BYTES,
       maxDurationSeconds: cfg.MAX_DURATION_SECONDS,
@@ -200,7 +202,8 @@ export class TranscodeWorker {
     const result = await transcodeToHls({
       input: source,
       outputDir: out,
-      settings: transcodeSettings(cfg),
+      // An ad is spliced into content of either container: it is made in both. Nobody seeks in an ad.
+      settings: { ...transcodeSettings(cfg), ...(data.kind === "ad" ? { bothContainers: true, storyboard: undefined } : {}) },
       signal,
       onProgress: (f) => report(DOWNLOAD_END + f * (TRANSCODE_END - DOWNLOAD_END)),
     });
@@ -225,7 +228,7 @@ export class TranscodeWorker {
       master: result.master,
       duration: result.duration,
       segmentCount: result.segmentCount,
-      renditions: result.renditions.map((r) => r.rendition),
+      renditions: [...result.renditions, ...result.alternates].map((r) => r.rendition),
       poster: result.poster,
     };
   }

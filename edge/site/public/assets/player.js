@@ -1,9 +1,15 @@
 // The video player: hls.js (served from this origin) on a <video>, with an "Ad" badge shown while
 // the fragment being played is an ad (see ad-markers.js for how ads are recognised).
 import { findAds } from "./ad-markers.js";
+import { STORYBOARD_DATA_ID, contentTime, cueAt, parseStoryboard } from "./storyboard.js";
 
-export function createPlayer({ video, badge, status, container }) {
+export function createPlayer({ video, badge, status, container, seek }) {
   let hls = null;
+  /** Seek previews: the storyboard's cues, and where the ads sit in the timeline (previews are the content's). */
+  let cues = [];
+  let adRanges = [];
+  const bar = seek?.querySelector("input");
+  const preview = seek?.querySelector(".seek-preview");
   /** level index → Set of ad fragment sequence numbers; every variant of one viewer has the same ads. */
   const adsByLevel = new Map();
   /** level index → the ad ranges found in it; the master's X-Ad-Sources names each break's origin. */
@@ -23,9 +29,60 @@ export function createPlayer({ video, badge, status, container }) {
     status.classList.toggle("error", isError);
   }
 
+  async function loadStoryboard(url) {
+    try {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      cues = parseStoryboard(await res.text(), url);
+    } catch (e) {
+      console.warn("no seek previews:", e.message);
+      cues = [];
+    }
+    container.dataset.storyboard = String(cues.length);
+    if (seek) seek.hidden = cues.length === 0;
+  }
+
+  /** Shows the thumbnail for fraction `f` of the timeline above the bar; false inside an ad. */
+  function showPreview(f) {
+    if (!preview || !video.duration) return false;
+    const t = f * video.duration;
+    const cue = cueAt(cues, contentTime(t, adRanges));
+    preview.hidden = !cue;
+    if (!cue) return false;
+    const thumb = preview.querySelector(".thumb");
+    thumb.style.width = `${cue.w}px`;
+    thumb.style.height = `${cue.h}px`;
+    thumb.style.backgroundImage = `url("${cue.url}")`;
+    thumb.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
+    preview.querySelector(".time").textContent = `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, "0")}`;
+    preview.style.left = `${f * 100}%`;
+    return true;
+  }
+
+  if (bar) {
+    const fractionAt = (e) => {
+      const r = bar.getBoundingClientRect();
+      return Math.min(1, Math.max(0, (e.clientX - r.left) / r.width));
+    };
+    bar.addEventListener("pointermove", (e) => showPreview(fractionAt(e)));
+    bar.addEventListener("pointerleave", () => (preview.hidden = true));
+    bar.addEventListener("input", () => showPreview(bar.valueAsNumber / 1000));
+    bar.addEventListener("change", () => {
+      if (video.duration) video.currentTime = (bar.valueAsNumber / 1000) * video.duration;
+      preview.hidden = true;
+    });
+    video.addEventListener("timeupdate", () => {
+      if (video.duration && document.activeElement !== bar) bar.value = String(Math.round((video.currentTime / video.duration) * 1000));
+    });
+  }
+
   function stop() {
     hls?.destroy();
     hls = null;
+    cues = [];
+    adRanges = [];
+    if (seek) seek.hidden = true;
+    container.dataset.storyboard = "0";
     adsByLevel.clear();
     rangesByLevel.clear();
     breakSources = [];
@@ -55,6 +112,11 @@ export function createPlayer({ video, badge, status, container }) {
         rangesByLevel.set(data.level, found.ranges);
         container.dataset.adSource = found.source;
         container.dataset.adBreaks = String(found.ranges.length);
+        adRanges = found.ranges;
+      });
+      hls.on(Hls.Events.MANIFEST_LOADED, (_e, data) => {
+        const track = data.sessionData?.[STORYBOARD_DATA_ID]?.VALUE;
+        if (track) void loadStoryboard(track);
       });
       hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => {
         const on = adsByLevel.get(data.frag.level)?.has(data.frag.sn) ?? false;
