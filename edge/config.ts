@@ -4,7 +4,7 @@
 // played without ads, an invalid size uses the default).
 import { z } from "zod";
 import type { Env } from "./env";
-import { fetchableUrl, isLoopback } from "./ads/urls";
+import { fetchableUrl, isLoopback } from "../schema/urls";
 import { type BreakSpec, parseAdBreaks } from "./hls/ad-breaks";
 
 const MiB = 1024 * 1024;

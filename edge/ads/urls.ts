@@ -2,24 +2,7 @@
 // but one of these: never a path, a key or an ffmpeg input; only https (or, for local tests and
 // development, plain http to a loopback address when the caller allows it).
 
-export function fetchableUrl(raw: string | undefined, allowLoopback: boolean): URL | null {
-  if (!raw) return null;
-  let u: URL;
-  try {
-    u = new URL(raw.trim());
-  } catch {
-    return null;
-  }
-  if (u.username || u.password) return null;
-  if (u.protocol === "https:") return u;
-  if (u.protocol === "http:" && allowLoopback && isLoopback(u.hostname)) return u;
-  return null;
-}
-
-export function isLoopback(hostname: string): boolean {
-  const h = hostname.toLowerCase();
-  return h === "localhost" || h.endsWith(".localhost") || h === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
+export { fetchableUrl, isLoopback } from "../../schema/urls";
 
 /** A creative's key: the SHA-256 of its MediaFile URL, hex (Web Crypto: the edge and Node alike). */
 export async function urlHash(url: string): Promise<string> {
