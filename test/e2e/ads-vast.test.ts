@@ -2,11 +2,11 @@
 // real edge (wrangler dev) asks it for a VAST, fetches the creative into R2 and has the real transcoder
 // condition it; the next viewer gets it stitched; a player's playback fires the server-side beacons in
 // order, a replay fires none again; ffmpeg decodes the stitched stream to the right duration.
-import { spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseMasterPlaylist } from "../../edge/hls/m3u8";
 import { type FakeAdServer, startFakeAdServer } from "../support/fake-ad-server";
+import { decodedSeconds } from "../support/hls-media";
 import { type Harness, type TranscoderProcess, createFilm, finished, spawnTranscoder, startHarness, uploadEpisode, waitForJob } from "../support/edge-harness";
 import { makeClip, makeTempDir } from "../transcoder/clips";
 
@@ -105,7 +105,7 @@ it("an unseen creative is conditioned by the real transcoder once, then stitched
 }, 240_000);
 
 it("ffmpeg decodes the stitched stream: content plus the ad", async () => {
-  const seconds = await decodedSeconds(masterUrl);
+  const { seconds } = await decodedSeconds(masterUrl);
   expect(Object.keys(seconds).length).toBeGreaterThanOrEqual(2);
   for (const [stream, s] of Object.entries(seconds)) expect(Math.abs(s - (CONTENT_SECONDS + AD_SECONDS)), `stream ${stream}: ${s} s`).toBeLessThan(0.3);
 }, 120_000);
@@ -119,26 +119,4 @@ async function waitForCreativeJob(): Promise<string> {
     // The edge registers the job in its waitUntil after answering the master: poll D1 until it is there.
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** ffmpeg -f framecrc: per stream, the sum of the decoded frames' durations, in seconds. */
-async function decodedSeconds(url: string): Promise<Record<string, number>> {
-  const child = spawn("ffmpeg", ["-hide_banner", "-nostdin", "-loglevel", "warning", "-http_persistent", "0", "-i", url, "-map", "0:v", "-map", "0:a", "-f", "framecrc", "-"]);
-  let out = "";
-  let log = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (log += d));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  if (code !== 0) throw new Error(`ffmpeg exited ${code}:\n${log}`);
-  const tb: Record<string, number> = {};
-  const sums: Record<string, number> = {};
-  for (const line of out.split("\n")) {
-    const m = /^#tb (\d+): (\d+)\/(\d+)/.exec(line);
-    if (m) tb[m[1]!] = Number(m[2]) / Number(m[3]);
-    else if (/^\d+,/.test(line)) {
-      const [stream, , , duration] = line.split(",").map((s) => s.trim());
-      sums[stream!] = (sums[stream!] ?? 0) + Number(duration) * tb[stream!]!;
-    }
-  }
-  return sums;
 }
