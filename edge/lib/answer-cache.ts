@@ -30,7 +30,7 @@ export interface Freshness {
   versionCheckMs: number;
 }
 
-export function freshnessOf(env: Env): Freshness {
+function freshnessOf(env: Env): Freshness {
   const cfg = config(env);
   return {
     freshMs: cfg.catalogFreshSeconds * 1000,
@@ -81,9 +81,6 @@ interface Stored {
  */
 const memory = new WeightedLru<string, { stored: Stored; storedAt: number }>(8 * 1024 * 1024);
 const weightOf = (s: Stored) => s.body.byteLength + 64 * (s.headers.length + 1);
-
-/** Forget this isolate's in-memory answers (tests of the Cache API tier). */
-export const clearMemoryTier = () => memory.clear();
 
 /**
  * Renders under way in this isolate, by key: concurrent misses of a hot key (after a write, or cold)
