@@ -4,6 +4,8 @@ import type { Env } from "./env";
 import { handleQueue } from "./bridge";
 import { drizzle } from "drizzle-orm/d1";
 import { rollupViews } from "./rollup";
+import { sweepExpiredUploads } from "./admin/expired-uploads";
+import { config } from "./config";
 import { handleViewsBatch, VIEWS_QUEUE } from "./views";
 
 export default {
@@ -19,9 +21,19 @@ export default {
   // Queues film-views (count views), transcode-jobs (deliver to the transcoder) and transcode-jobs-dlq
   // (mark jobs failed).
   queue: (batch, env) => (batch.queue === VIEWS_QUEUE ? handleViewsBatch(batch, env) : handleQueue(batch, env)),
-  // Cron (wrangler.toml [triggers]): rolls daily views up into the popularity and ranking counters.
+  // Cron (wrangler.toml [triggers]): rolls daily views up into the popularity and ranking counters, and
+  // sweeps signed uploads past their expiry. One failing does not stop the other; the run fails if either did.
   async scheduled(controller, env) {
-    const result = await rollupViews(drizzle(env.DB), controller.scheduledTime);
-    console.log("views roll-up", JSON.stringify(result));
+    const db = drizzle(env.DB);
+    const [views, swept] = await Promise.allSettled([
+      rollupViews(db, controller.scheduledTime, config(env).viewHistoryDays),
+      sweepExpiredUploads(db, env.MEDIA, controller.scheduledTime),
+    ]);
+    for (const [name, r] of [["views roll-up", views], ["upload sweep", swept]] as const) {
+      if (r.status === "fulfilled") console.log(name, JSON.stringify(r.value));
+      else console.error(`${name} failed`, r.reason);
+    }
+    if (views.status === "rejected") throw views.reason;
+    if (swept.status === "rejected") throw swept.reason;
   },
 } satisfies ExportedHandler<Env>;
