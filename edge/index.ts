@@ -6,6 +6,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { rollupViews } from "./rollup";
 import { sweepExpiredUploads } from "./admin/expired-uploads";
 import { config } from "./config";
+import { finishAskedDeletes } from "./lib/storage";
 import { handleViewsBatch, VIEWS_QUEUE } from "./views";
 
 export default {
@@ -21,19 +22,24 @@ export default {
   // Queues film-views (count views), transcode-jobs (deliver to the transcoder) and transcode-jobs-dlq
   // (mark jobs failed).
   queue: (batch, env) => (batch.queue === VIEWS_QUEUE ? handleViewsBatch(batch, env) : handleQueue(batch, env)),
-  // Cron (wrangler.toml [triggers]): rolls daily views up into the popularity and ranking counters, and
-  // sweeps signed uploads past their expiry. One failing does not stop the other; the run fails if either did.
+  // Cron (wrangler.toml [triggers]): rolls daily views up into the popularity and ranking counters,
+  // sweeps signed uploads past their expiry and finishes object deletes that failed. One failing does not
+  // stop the others; the run fails if any did.
   async scheduled(controller, env) {
     const db = drizzle(env.DB);
-    const [views, swept] = await Promise.allSettled([
-      rollupViews(db, controller.scheduledTime, config(env).viewHistoryDays),
-      sweepExpiredUploads(db, env.MEDIA, controller.scheduledTime),
-    ]);
-    for (const [name, r] of [["views roll-up", views], ["upload sweep", swept]] as const) {
-      if (r.status === "fulfilled") console.log(name, JSON.stringify(r.value));
-      else console.error(`${name} failed`, r.reason);
-    }
-    if (views.status === "rejected") throw views.reason;
-    if (swept.status === "rejected") throw swept.reason;
+    const now = controller.scheduledTime;
+    const tasks = {
+      "views roll-up": () => rollupViews(db, now, config(env).viewHistoryDays),
+      "upload sweep": () => sweepExpiredUploads(db, env.MEDIA, now),
+      "asked deletes": () => finishAskedDeletes(db, env.MEDIA, now),
+    };
+    const results = await Promise.allSettled(Object.values(tasks).map((run) => run()));
+    const names = Object.keys(tasks);
+    results.forEach((r, i) => {
+      if (r.status === "fulfilled") console.log(names[i], JSON.stringify(r.value));
+      else console.error(`${names[i]} failed`, r.reason);
+    });
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   },
 } satisfies ExportedHandler<Env>;
