@@ -6,7 +6,6 @@ import { z } from "zod";
 import type { Env } from "./env";
 import { fetchableUrl, isLoopback } from "../schema/urls";
 import { type BreakSpec, parseAdBreaks } from "./hls/ad-breaks";
-import { WEEK_DAYS } from "./lib/days";
 
 /** Per-day view counts older than this many days are pruned by the cron (totals stay on the film). */
 export const DEFAULT_VIEW_HISTORY_DAYS = 400;
@@ -137,7 +136,7 @@ export interface Config {
   jobUrlTtlSeconds: number;
   /** Lifetime of a signed multipart upload's part URLs. */
   uploadUrlTtlSeconds: number;
-  /** Days of per-day view counts kept (film_views); at least the ranking window plus one. */
+  /** Days of per-day view counts kept (film_views); the roll-up keeps at least the ranking window plus one. */
   viewHistoryDays: number;
   adminToken: string | null;
   signingSecret: string | null;
@@ -190,7 +189,7 @@ function fromVars(v: z.infer<typeof Vars>): Config {
     catalogVersionCheckSeconds: v.CATALOG_VERSION_CHECK_SECONDS,
     jobUrlTtlSeconds: v.JOB_URL_TTL_SECONDS,
     uploadUrlTtlSeconds: v.UPLOAD_URL_TTL_SECONDS,
-    viewHistoryDays: Math.max(v.VIEW_HISTORY_DAYS, WEEK_DAYS + 1),
+    viewHistoryDays: v.VIEW_HISTORY_DAYS,
     adminToken: v.ADMIN_TOKEN,
     signingSecret: v.SIGNING_SECRET,
   };

@@ -2,7 +2,7 @@ import { and, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { adDecisions, adImpressionMarks, filmViews, films, meta, viewMarks } from "../../schema/tables";
 import { DECISION_RETENTION_MS } from "../ads/beacons";
-import { addDays, utcDay, weekStart } from "../lib/days";
+import { WEEK_DAYS, addDays, utcDay, weekStart } from "../lib/days";
 import { DEFAULT_VIEW_HISTORY_DAYS } from "../config";
 import { pruneNonces } from "../lib/request-nonces";
 
@@ -68,7 +68,7 @@ export async function rollupViews(db: DrizzleD1Database, now: number, historyDay
   // An ad-server decision is needed while its plan can still play (edge/ads/beacons.ts); the beacons it fired stay counted.
   const pruneDecisions = db.delete(adDecisions).where(lt(adDecisions.createdAt, now - DECISION_RETENTION_MS));
 
-  const oldest = addDays(today, -historyDays);
+  const oldest = addDays(today, -Math.max(historyDays, WEEK_DAYS + 1));
   const pruneHistory = db.delete(filmViews).where(
     inArray(
       sql`rowid`,

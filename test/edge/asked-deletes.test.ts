@@ -21,7 +21,7 @@ function failingDeletes(bucket: R2Bucket): R2Bucket {
 
 async function callWith(media: R2Bucket, path: string, init: RequestInit) {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`${BASE}${path}`, init), { ...env, MEDIA: media }, ctx);
+  const res = await worker.fetch(new Request(`${BASE}${path}`, init) as Request<unknown, IncomingRequestCfProperties>, { ...env, MEDIA: media }, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
