@@ -2,11 +2,15 @@
 // SUBTITLES renditions, the subtitle playlist against the stitched video variant of the same plan, caption
 // segments (cues, X-TIMESTAMP-MAP), media signing, and deletes.
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseMasterPlaylist } from "../../edge/hls";
 import { captionsPrefix } from "../../schema/keys";
 import { count, lines, specProblems } from "./hls-fixtures";
 import { body, call, onlyFilmAds, planOf, seedEpisode, seedFilmAd } from "./playback-fixtures";
+import { consumeQueueInTest, files, form, postForm } from "./upload-support";
+
+const queue = consumeQueueInTest();
+afterAll(() => queue.restore());
 
 const AUTH = { authorization: "Bearer test-admin-token" };
 const twoRenditions = () => [
@@ -92,6 +96,17 @@ describe("admin captions routes", () => {
     expect(await objectsUnder(`${captionsPrefix(ep.filmId, ep.route, ep.episode)}pt-BR/`)).toEqual([]);
     const after = await (await call(capsPath(ep), { headers: AUTH })).json<{ captions: Array<{ lang: string }> }>();
     expect(after.captions.map((c) => c.lang)).toEqual(["en"]);
+  });
+
+  it("keeps an episode's captions across a new upload of its video", async () => {
+    const ep = await seedEpisode({ renditions: twoRenditions() });
+    expect((await put(ep, "en", SRT)).status).toBe(201);
+    const before = await storedColumn(ep);
+    const up = await postForm(`/api/v1/upload/media/resource/${ep.route}/${ep.filmId}/${ep.episode}`, form({}, { bytes: files.mp4() }));
+    expect(up.status, await up.clone().text()).toBe(200);
+    await queue.messageFor((await up.json<{ jobId: string }>()).jobId);
+    expect(await storedColumn(ep)).toBe(before);
+    expect(await objectsUnder(captionsPrefix(ep.filmId, ep.route, ep.episode))).toHaveLength(1);
   });
 
   it("answers 404 for an unknown film or episode and takes captions for an episode still processing", async () => {
