@@ -55,6 +55,29 @@ function tsWithPts(pts: number): Uint8Array {
   return out;
 }
 
+/** An ISO BMFF box. */
+function box(type: string, ...parts: Array<Uint8Array | number[]>): Uint8Array {
+  const body = parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)));
+  const size = 8 + body.reduce((n, b) => n + b.length, 0);
+  const out = new Uint8Array(size);
+  new DataView(out.buffer).setUint32(0, size);
+  out.set(new TextEncoder().encode(type), 4);
+  let at = 8;
+  for (const b of body) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+const u32 = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+/** An fMP4 init section with two tracks (their ids and mdhd timescales) and a media segment with their tfdt. */
+function fmp4(tracks: Array<{ id: number; timescale: number; decode: number }>) {
+  const init = box("moov", ...tracks.map((t) => box("trak", box("tkhd", u32(0), u32(0), u32(0), u32(t.id), new Array(68).fill(0)), box("mdia", box("mdhd", u32(0), u32(0), u32(0), u32(t.timescale), u32(0), [0, 0, 0, 0])))));
+  const segment = box("moof", box("mfhd", u32(0), u32(1)), ...tracks.map((t) => box("traf", box("tfhd", u32(0x020000), u32(t.id)), box("tfdt", [1, 0, 0, 0], u32(Math.floor(t.decode / 2 ** 32)), u32(t.decode >>> 0)))));
+  const brand = new TextEncoder().encode("iso6");
+  return { init: Uint8Array.from([...box("ftyp", brand, u32(0)), ...init]), segment: Uint8Array.from([...box("styp", brand, u32(0)), ...segment, ...box("mdat", [1, 2, 3])]) };
+}
+
 describe("admin captions routes", () => {
   it("PUT answers 201 when new and 200 when replaced; GET lists; the stored WebVTT is normalised; DELETE 204 then 404", async () => {
     const ep = await seedEpisode({ renditions: twoRenditions() });
@@ -299,6 +322,23 @@ describe("captions in playback", () => {
     // Off: no token in the URIs.
     const off = lines(await body(await call(parseMasterPlaylist(await body(await call(ep.path))).media![0]!.uri)));
     expect(off.segments.every((x) => !x.uri.includes("token="))).toBe(true);
+  });
+
+  it("fMP4 content: the MPEGTS base is the smallest tfdt over the tracks of the first segment, by the init's timescales", async () => {
+    const ep = await seedEpisode({ renditions: [{ name: "720p", bandwidth: 2_800_000, durations: Array(5).fill(4), container: "fmp4" }] });
+    const { init, segment } = fmp4([
+      { id: 1, timescale: 12800, decode: 12800 * 10 },
+      { id: 2, timescale: 48000, decode: 48000 * 10 + 480 },
+    ]);
+    await env.MEDIA.put(`${ep.prefix}720p/init_720p.mp4`, init);
+    await env.MEDIA.put(`${ep.prefix}720p/seg_00000.m4s`, segment);
+    expect((await put(ep, "en", SRT)).status).toBe(201);
+    const master = parseMasterPlaylist(await body(await call(ep.path)));
+    const subs = await body(await call(master.media![0]!.uri));
+    expect(subs).not.toMatch(/#EXT-X-(MAP|KEY)/);
+    const first = lines(subs).segments[0]!.uri;
+    expect(new URL(first).searchParams.get("ts")).toBe("900000");
+    expect(await (await call(first)).text()).toMatch(/^WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:900000,LOCAL:00:00:00.000\n/);
   });
 
   it("deleting the film or the episode deletes its caption objects", async () => {
