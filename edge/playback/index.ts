@@ -177,6 +177,10 @@ playback.openapi(
       query: TokenQuery.extend({
         from: Seconds.openapi({ description: "window start, seconds of content time" }),
         to: Seconds.openapi({ description: "window end (exclusive), seconds of content time" }),
+        clip: z
+          .enum(["start", "end", "both"])
+          .optional()
+          .openapi({ description: "where an ad break meets the window (written by the subtitle playlist): cues are cut there, so a cue across a break does not show over the ad" }),
         ts: z
           .string()
           .regex(/^\d{1,10}$/, "a 33-bit timestamp in decimal")
@@ -195,12 +199,12 @@ playback.openapi(
   }),
   async (c) => {
     const { lang, file, ...ref } = c.req.valid("param");
-    const { from, to, ts, token } = c.req.valid("query");
+    const { from, to, clip, ts, token } = c.req.valid("query");
     if (to <= from) return refuse(c, 400, "query.to: must be after from");
     const version = file.slice(0, -".vtt".length);
     const refused = await refusal(c.env, captionKey(ref.id, ref.route, ref.episode, lang, version), token);
     if (refused) return refuse(c, 403, refused);
-    const r = await captionSegment(c.env, new PlaybackRows(scopeOf(c), c.var.db), (p) => c.executionCtx.waitUntil(p), { ...ref, lang, version, from, to, ts });
+    const r = await captionSegment(c.env, new PlaybackRows(scopeOf(c), c.var.db), (p) => c.executionCtx.waitUntil(p), { ...ref, lang, version, from, to, clip, ts });
     if (!r.ok) return refuse(c, r.status, r.reason);
     return c.body(r.text, 200, { "Content-Type": VTT, "Cache-Control": r.immutable ? IMMUTABLE : SHORT });
   },

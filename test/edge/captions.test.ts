@@ -242,14 +242,23 @@ describe("captions in playback", () => {
     expect(isAd.filter(Boolean)).toHaveLength(9);
     for (const [i, seg] of s.segments.entries()) {
       if (isAd[i]) expect(seg.uri).toBe("https://cdn.test/api/v1/resource/captions/empty.vtt");
-      else expect(seg.uri).toMatch(new RegExp(`^https://cdn\\.test${ep.path}/c/en/[0-9a-f-]{36}\\.vtt\\?from=\\d+\\.000&to=\\d+\\.000&ts=126000$`));
+      else expect(seg.uri).toMatch(new RegExp(`^https://cdn\\.test${ep.path}/c/en/[0-9a-f-]{36}\\.vtt\\?from=\\d+\\.000&to=\\d+\\.000(&clip=(start|end))?&ts=126000$`));
     }
     const empty = await call(s.segments[0]!.uri);
     expect([empty.status, empty.headers.get("content-type"), await empty.text()]).toEqual([200, "text/vtt; charset=utf-8", "WEBVTT\n\n"]);
 
-    // Content windows, in order, cover the content once: 0-6, 6-12, … 54-60.
-    const windows = s.segments.filter((_, i) => !isAd[i]).map((x) => [new URL(x.uri).searchParams.get("from"), new URL(x.uri).searchParams.get("to")]);
-    expect(windows).toEqual(Array.from({ length: 10 }, (_, i) => [`${i * 6}.000`, `${i * 6 + 6}.000`]));
+    // Content windows, in order, cover the content once: 0-6, 6-12, … 54-60; the ones beside a break cut cues there.
+    const windows = s.segments.filter((_, i) => !isAd[i]).map((x) => [new URL(x.uri).searchParams.get("from"), new URL(x.uri).searchParams.get("to"), new URL(x.uri).searchParams.get("clip")]);
+    const clips: Record<number, string> = { 4: "end", 5: "start", 9: "end" };
+    expect(windows).toEqual(Array.from({ length: 10 }, (_, i) => [`${i * 6}.000`, `${i * 6 + 6}.000`, clips[i] ?? null]));
+
+    // A cue across the mid-roll (content 30 s) shows until the ad and again after it, never over it.
+    expect((await put(ep, "fr", "1\n00:00:29,500 --> 00:00:31,000\nAcross the break\n")).status).toBe(201);
+    const fr = new URL(master.media![0]!.uri.replace("/s/en.m3u8", "/s/fr.m3u8"));
+    const frSegs = lines(await body(await call(fr.href))).segments.map((x) => x.uri).filter((u) => u.includes("/c/fr/"));
+    const cueOf = async (from: string) => (await (await call(frSegs.find((u) => new URL(u).searchParams.get("from") === from)!)).text()).split("\n\n")[1];
+    expect(await cueOf("24.000")).toBe("00:00:29.500 --> 00:00:30.000\nAcross the break\n");
+    expect(await cueOf("30.000")).toBe("00:00:30.000 --> 00:00:31.000\nAcross the break\n");
   });
 
   it("a caption segment holds exactly the cues overlapping its window, at content times, with X-TIMESTAMP-MAP", async () => {
