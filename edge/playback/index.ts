@@ -1,6 +1,7 @@
 // Playback (/api/v1/resource): the routes and their documentation. The work is in named modules: the
 // master playlist with this viewer's ad plan (master.ts), the stitched variant playlists (variant.ts),
-// media objects from R2 (media.ts); a file beside the playlist is served here.
+// media objects from R2 (media.ts), the subtitle playlists and caption segments (captions.ts); a file
+// beside the playlist is served here.
 
 import { createRoute, z } from "@hono/zod-openapi";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
@@ -12,7 +13,7 @@ import { scopeOf } from "../lib/answer-cache";
 import { masterPlaylist } from "./master";
 import { PlaybackRows } from "./rows";
 import { serveMedia } from "./media";
-import { PER_VIEWER, SHORT, unstitchedRefusal } from "./media-policy";
+import { IMMUTABLE, PER_VIEWER, SHORT, unstitchedRefusal } from "./media-policy";
 import { refusal } from "./media-tokens";
 import { episodeQuery } from "./queries";
 import { serveObject } from "./r2-object";
@@ -20,7 +21,6 @@ import { stitchedVariant } from "./variant";
 import { legacyMediaFromPath } from "./legacy-media";
 import { EMPTY_CAPTIONS_PATH, EMPTY_VTT, captionSegment, subtitles } from "./captions";
 import { canonicalLang } from "../captions";
-import { IMMUTABLE } from "./media-policy";
 
 const MPEGURL = "application/vnd.apple.mpegurl";
 const playlistResponse = (description: string) => ({ description, content: { [MPEGURL]: { schema: z.string() } } });
