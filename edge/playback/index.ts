@@ -20,7 +20,7 @@ import { serveObject } from "./r2-object";
 import { stitchedVariant } from "./variant";
 import { legacyMediaFromPath } from "./legacy-media";
 import { EMPTY_CAPTIONS_PATH, EMPTY_VTT, captionSegment, subtitles } from "./captions";
-import { canonicalLang } from "../captions";
+import { toCanonicalLang } from "../captions";
 
 const MPEGURL = "application/vnd.apple.mpegurl";
 const playlistResponse = (description: string) => ({ description, content: { [MPEGURL]: { schema: z.string() } } });
@@ -47,19 +47,11 @@ const MAX_PLAN_TOKEN = 4096;
 const VTT = "text/vtt; charset=utf-8";
 const vttResponse = (description: string) => ({ description, content: { "text/vtt": { schema: z.string() } } });
 /** A BCP 47 tag, canonicalised (`pt-br` → `pt-BR`): the one spelling keys and playlists use. */
-const Lang = z.string().transform((v, ctx) => {
-  const c = canonicalLang(v);
-  if (!c.ok) ctx.addIssue({ code: "custom", message: c.reason });
-  return c.ok ? c.lang : v;
-});
+const Lang = z.string().transform(toCanonicalLang);
 const SubtitleName = z
   .string()
   .regex(/^[A-Za-z0-9-]{1,35}\.m3u8$/, "a language tag followed by .m3u8")
-  .transform((v, ctx) => {
-    const c = canonicalLang(v.slice(0, -".m3u8".length));
-    if (!c.ok) ctx.addIssue({ code: "custom", message: c.reason });
-    return c.ok ? c.lang : v;
-  });
+  .transform((v, ctx) => toCanonicalLang(v.slice(0, -".m3u8".length), ctx));
 const CaptionFile = z.string().regex(/^[A-Za-z0-9-]{1,64}\.vtt$/, "a caption version followed by .vtt");
 /** Seconds of content time with at most millisecond precision, as the subtitle playlist writes them. */
 const Seconds = z
