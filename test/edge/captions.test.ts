@@ -209,6 +209,10 @@ describe("captions in playback", () => {
       ["en", "English"],
       ["fr", "Français"],
     ]);
+    // NAME is unique in the group: a second "English" is told apart by its tag.
+    expect((await call(`${capsPath(ep, "en-GB")}?label=English`, { method: "PUT", headers: AUTH, body: VTT }, cached)).status).toBe(201);
+    expect(parseMasterPlaylist(await body(await call(ep.path, {}, cached))).media!.map((x) => x.name)).toEqual(["English", "English (en-GB)", "Français"]);
+    expect((await call(capsPath(ep, "en-GB"), { method: "DELETE", headers: AUTH }, cached)).status).toBe(204);
     expect((await call(capsPath(ep, "fr"), { method: "DELETE", headers: AUTH }, cached)).status).toBe(204);
     expect(parseMasterPlaylist(await body(await call(ep.path, {}, cached))).media!.map((x) => x.language)).toEqual(["en"]);
 
