@@ -1,9 +1,14 @@
 // The video player: hls.js (served from this origin) on a <video>, with an "Ad" badge shown while
-// the fragment being played is an ad (see ad-markers.js for how ads are recognised).
+// the fragment being played is an ad (see ad-markers.js for how ads are recognised), seek previews
+// (storyboard.js) and a CC menu of the master's subtitle renditions (EXT-X-MEDIA TYPE=SUBTITLES):
+// hls.js loads the chosen one and the browser renders its cues (a native text track).
 import { findAds } from "./ad-markers.js";
 import { STORYBOARD_DATA_ID, contentTime, cueAt, parseStoryboard } from "./storyboard.js";
 
-export function createPlayer({ video, badge, status, container, seek }) {
+/** The viewer's last captions choice (a language tag, or "off"), for the next episode too. */
+const CAPTIONS_KEY = "edge-stream.captions";
+
+export function createPlayer({ video, badge, status, container, seek, cc }) {
   let hls = null;
   /** Seek previews: the storyboard's cues, and where the ads sit in the timeline (previews are the content's). */
   let cues = [];
@@ -76,6 +81,37 @@ export function createPlayer({ video, badge, status, container, seek }) {
     });
   }
 
+  const ccSelect = cc?.querySelector("select");
+
+  /** The CC menu: Off, then hls.js's subtitle tracks (the master's SUBTITLES renditions), in its order. */
+  function showSubtitleTracks(tracks) {
+    container.dataset.subtitleTracks = JSON.stringify(tracks.map((t) => ({ name: t.name, lang: t.lang ?? "" })));
+    if (!ccSelect) return;
+    const off = new Option("Off", "-1");
+    ccSelect.replaceChildren(off, ...tracks.map((t, i) => new Option(t.lang && t.lang !== t.name ? `${t.name} (${t.lang})` : t.name, String(i))));
+    cc.hidden = tracks.length === 0;
+    let wanted = null;
+    try {
+      wanted = localStorage.getItem(CAPTIONS_KEY);
+    } catch {
+      // storage disabled: no memory of the choice
+    }
+    const again = tracks.findIndex((t) => t.lang && t.lang === wanted);
+    if (again >= 0 && hls) hls.subtitleTrack = again;
+    ccSelect.value = String(hls?.subtitleTrack ?? -1);
+  }
+
+  ccSelect?.addEventListener("change", () => {
+    if (!hls) return;
+    const id = Number(ccSelect.value);
+    hls.subtitleTrack = id;
+    try {
+      localStorage.setItem(CAPTIONS_KEY, id < 0 ? "off" : (hls.subtitleTracks[id]?.lang ?? "off"));
+    } catch {
+      // storage disabled
+    }
+  });
+
   function stop() {
     hls?.destroy();
     hls = null;
@@ -83,6 +119,10 @@ export function createPlayer({ video, badge, status, container, seek }) {
     adRanges = [];
     if (seek) seek.hidden = true;
     container.dataset.storyboard = "0";
+    if (cc) cc.hidden = true;
+    ccSelect?.replaceChildren();
+    container.dataset.subtitleTracks = "[]";
+    container.dataset.subtitleTrack = "-1";
     adsByLevel.clear();
     rangesByLevel.clear();
     breakSources = [];
@@ -117,6 +157,11 @@ export function createPlayer({ video, badge, status, container, seek }) {
       hls.on(Hls.Events.MANIFEST_LOADED, (_e, data) => {
         const track = data.sessionData?.[STORYBOARD_DATA_ID]?.VALUE;
         if (track) void loadStoryboard(track);
+      });
+      hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) => showSubtitleTracks(data.subtitleTracks ?? []));
+      hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, (_e, data) => {
+        container.dataset.subtitleTrack = String(data.id);
+        if (ccSelect) ccSelect.value = String(data.id);
       });
       hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => {
         const on = adsByLevel.get(data.frag.level)?.has(data.frag.sn) ?? false;
