@@ -305,7 +305,7 @@ captionsForm.addEventListener("submit", (ev) => {
       headers: { authorization: `Bearer ${token()}`, "content-type": file.type || "application/octet-stream" },
       body: file,
     });
-    status(captionsForm, `Stored ${stored.label} (${stored.lang}): ${stored.cues} cues from ${String(stored.format).toUpperCase()}.`);
+    status(captionsForm, `Stored ${stored.label} (${stored.lang}): ${stored.cues} cue${stored.cues === 1 ? "" : "s"} from ${String(stored.format).toUpperCase()}.`);
     await loadCaptions();
   });
 });
