@@ -29,6 +29,30 @@ export function validRenditions(stored: unknown): Rendition[] {
   });
 }
 
+/**
+ * One caption track of an episode as the `episodes.captions` column holds it. `version` names the stored
+ * WebVTT (keys.captionKey), fresh per upload; `bytes` is that WebVTT's size; `updatedAt` epoch ms.
+ */
+export const CaptionEntry = z.object({
+  lang: z.string().min(1).max(35),
+  label: z.string().min(1).max(100),
+  version: z.string().min(1).max(64),
+  cues: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  format: z.enum(["vtt", "srt"]).optional(),
+  updatedAt: z.number().int(),
+});
+export type CaptionEntry = z.infer<typeof CaptionEntry>;
+
+/** Caption entries as stored (a JSON column), minus any that do not have the shape written. */
+export function validCaptions(stored: unknown): CaptionEntry[] {
+  if (!Array.isArray(stored)) return [];
+  return stored.flatMap((c) => {
+    const p = CaptionEntry.safeParse(c);
+    return p.success ? [p.data] : [];
+  });
+}
+
 /** The Queue message: what the producer (an upload) tells the transcoder. The job id is the BullMQ jobId. */
 export const JobMessage = z.object({
   v: z.literal(1),

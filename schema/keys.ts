@@ -20,6 +20,14 @@ export function keySegment(name: string): string {
 export const episodePrefix = (filmId: string, route: string, episode: string) => `films/${filmId}/episodes/${keySegment(route)}/${keySegment(episode)}/`;
 export const episodeSourceKey = (filmId: string, route: string, episode: string, jobId: string) =>
   `${episodePrefix(filmId, route, episode)}source/${jobId}`;
+/** An episode's captions, beside its sources and outputs (so deleting the episode or the film deletes them). */
+export const captionsPrefix = (filmId: string, route: string, episode: string) => `${episodePrefix(filmId, route, episode)}captions/`;
+/**
+ * One upload of one language's captions, normalised to WebVTT. `lang` is a canonical BCP 47 tag, `version`
+ * fresh per upload, so a replaced file never shares a key (or a cached copy) with the one before it.
+ */
+export const captionKey = (filmId: string, route: string, episode: string, lang: string, version: string) =>
+  `${captionsPrefix(filmId, route, episode)}${keySegment(lang)}/${version}.vtt`;
 export const episodeOutputPrefix = (filmId: string, route: string, episode: string, jobId: string) =>
   `${episodePrefix(filmId, route, episode)}hls/${jobId}/`;
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type AnySQLiteColumn, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { AdStatus, AdType, EpisodeStatus, JobKind, JobStatus, PersonRole } from "./enums";
-import type { Rendition } from "./jobs";
+import type { CaptionEntry, Rendition } from "./jobs";
 
 // Times are epoch milliseconds; days are UTC "YYYY-MM-DD".
 
@@ -134,6 +134,13 @@ export const episodes = sqliteTable(
     sourceKey: text("source_key"),
     duration: real("duration"),
     renditions: text("renditions", { mode: "json" }).$type<Rendition[]>(),
+    /**
+     * The episode's captions, one entry per language (sorted by language), each naming the stored WebVTT
+     * object (keys.captionKey) by its version. Independent of transcodes: an upload keeps them. Here and not
+     * in a table of its own so the master playlist, which reads this row through the answer cache, needs
+     * no other query.
+     */
+    captions: text("captions", { mode: "json" }).$type<CaptionEntry[]>().notNull().default(sql`'[]'`),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

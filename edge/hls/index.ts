@@ -6,3 +6,4 @@ export * from "./plan-token";
 export * from "./renditions";
 export * from "./stitch";
 export * from "./uri";
+export * from "./timestamps";

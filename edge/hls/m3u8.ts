@@ -303,6 +303,19 @@ export interface Variant {
   height?: number;
   codecs?: string;
   frameRate?: number;
+  /** GROUP-ID of the SUBTITLES renditions that go with this variant. */
+  subtitles?: string;
+}
+
+/** An EXT-X-MEDIA rendition (only what this service writes: subtitles). */
+export interface MediaRendition {
+  type: "SUBTITLES";
+  groupId: string;
+  name: string;
+  language?: string;
+  default: boolean;
+  autoselect: boolean;
+  uri: string;
 }
 
 export interface MasterPlaylist {
@@ -311,6 +324,8 @@ export interface MasterPlaylist {
   variants: Variant[];
   /** EXT-X-SESSION-DATA with a VALUE (serialized only). */
   sessionData?: Array<{ id: string; value: string }>;
+  /** EXT-X-MEDIA renditions, before the variants that name their group. */
+  media?: MediaRendition[];
 }
 
 export function serializeMaster(master: MasterPlaylist): string {
@@ -318,18 +333,24 @@ export function serializeMaster(master: MasterPlaylist): string {
   if (master.version !== undefined) out += `#EXT-X-VERSION:${master.version}\n`;
   if (master.independentSegments) out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
   for (const d of master.sessionData ?? []) out += `#EXT-X-SESSION-DATA:DATA-ID=${quoted(d.id)},VALUE=${quoted(d.value)}\n`;
+  for (const m of master.media ?? []) {
+    out += `#EXT-X-MEDIA:TYPE=${m.type},GROUP-ID=${quoted(m.groupId)},NAME=${quoted(m.name)}`;
+    if (m.language !== undefined) out += `,LANGUAGE=${quoted(m.language)}`;
+    out += `,DEFAULT=${m.default ? "YES" : "NO"},AUTOSELECT=${m.autoselect ? "YES" : "NO"},URI=${quoted(m.uri)}\n`;
+  }
   for (const v of master.variants) {
     let a = `BANDWIDTH=${Math.round(v.bandwidth)}`;
     if (v.averageBandwidth !== undefined) a += `,AVERAGE-BANDWIDTH=${Math.round(v.averageBandwidth)}`;
     if (v.width !== undefined && v.height !== undefined) a += `,RESOLUTION=${v.width}x${v.height}`;
     if (v.frameRate !== undefined) a += `,FRAME-RATE=${v.frameRate.toFixed(3)}`;
     if (v.codecs !== undefined) a += `,CODECS=${quoted(v.codecs)}`;
+    if (v.subtitles !== undefined) a += `,SUBTITLES=${quoted(v.subtitles)}`;
     out += `#EXT-X-STREAM-INF:${a}\n${v.uri}\n`;
   }
   return out;
 }
 
-/** Parses the variants of a master playlist (URIs as written). */
+/** Parses the variants and the subtitle renditions of a master playlist (URIs as written). */
 export function parseMasterPlaylist(text: string): MasterPlaylist {
   const lines = text.split(/\r?\n/).map((l) => l.trim());
   if (lines[0]?.replace(/^\uFEFF/, "") !== "#EXTM3U") throw new PlaylistError("line 1: not an m3u8 playlist (no #EXTM3U)");
@@ -339,7 +360,13 @@ export function parseMasterPlaylist(text: string): MasterPlaylist {
     const line = lines[i]!;
     if (line === "") continue;
     if (line.startsWith("#EXT-X-STREAM-INF:")) pending = parseAttributes(tagValue(line, "#EXT-X-STREAM-INF"));
-    else if (line.startsWith("#EXT-X-VERSION:")) master.version = intValue(line, "#EXT-X-VERSION", i + 1);
+    else if (line.startsWith("#EXT-X-MEDIA:")) {
+      const a = parseAttributes(tagValue(line, "#EXT-X-MEDIA"));
+      const [groupId, name, uri] = [attr(a, "GROUP-ID"), attr(a, "NAME"), attr(a, "URI")];
+      if (attr(a, "TYPE") !== "SUBTITLES") continue;
+      if (groupId === undefined || name === undefined || uri === undefined) throw new PlaylistError(`line ${i + 1}: EXT-X-MEDIA without GROUP-ID, NAME or URI`);
+      (master.media ??= []).push({ type: "SUBTITLES", groupId, name, language: attr(a, "LANGUAGE"), default: attr(a, "DEFAULT") === "YES", autoselect: attr(a, "AUTOSELECT") === "YES", uri });
+    } else if (line.startsWith("#EXT-X-VERSION:")) master.version = intValue(line, "#EXT-X-VERSION", i + 1);
     else if (line === "#EXT-X-INDEPENDENT-SEGMENTS") master.independentSegments = true;
     else if (line.startsWith("#EXTINF")) throw new PlaylistError(`line ${i + 1}: a media playlist tag in a master playlist`);
     else if (!line.startsWith("#")) {
@@ -357,6 +384,7 @@ export function parseMasterPlaylist(text: string): MasterPlaylist {
         height: res?.[1],
         codecs: attr(pending, "CODECS"),
         frameRate: fr === undefined ? undefined : Number(fr),
+        ...(attr(pending, "SUBTITLES") !== undefined ? { subtitles: attr(pending, "SUBTITLES") } : {}),
       });
       pending = null;
     }

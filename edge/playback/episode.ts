@@ -1,5 +1,5 @@
 // The episode a playback URL names, and whether it can be played: shared by the master and variant playlists.
-import { type Rendition, validRenditions } from "../../schema/jobs";
+import { type CaptionEntry, type Rendition, validCaptions, validRenditions } from "../../schema/jobs";
 
 /** As the route's path names it. */
 export interface EpisodeRef {
@@ -17,11 +17,13 @@ export interface Playable {
   hlsPrefix: string;
   duration: number;
   renditions: Rendition[];
+  /** Its caption tracks, by language. */
+  captions: CaptionEntry[];
 }
 
 /** The episode row when it can be played: ready, with an output and at least one valid rendition. */
-export function playable(row: { status: string; hlsPrefix: string | null; duration: number | null; renditions: unknown } | undefined): Playable | null {
+export function playable(row: { status: string; hlsPrefix: string | null; duration: number | null; renditions: unknown; captions?: unknown } | undefined): Playable | null {
   const renditions = validRenditions(row?.renditions);
   if (!row || row.status !== "ready" || !row.hlsPrefix || renditions.length === 0) return null;
-  return { hlsPrefix: row.hlsPrefix, duration: row.duration ?? 0, renditions };
+  return { hlsPrefix: row.hlsPrefix, duration: row.duration ?? 0, renditions, captions: validCaptions(row.captions) };
 }

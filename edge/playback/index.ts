@@ -4,6 +4,7 @@
 
 import { createRoute, z } from "@hono/zod-openapi";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
+import { captionKey } from "../../schema/keys";
 import { resourceApp } from "../lib/openapi";
 import { reasonDoc, refuse } from "../lib/responses";
 import { notReady } from "./episode";
@@ -17,6 +18,9 @@ import { episodeQuery } from "./queries";
 import { serveObject } from "./r2-object";
 import { stitchedVariant } from "./variant";
 import { legacyMediaFromPath } from "./legacy-media";
+import { EMPTY_CAPTIONS_PATH, EMPTY_VTT, captionSegment, subtitles } from "./captions";
+import { canonicalLang } from "../captions";
+import { IMMUTABLE } from "./media-policy";
 
 const MPEGURL = "application/vnd.apple.mpegurl";
 const playlistResponse = (description: string) => ({ description, content: { [MPEGURL]: { schema: z.string() } } });
@@ -39,6 +43,29 @@ const MediaQuery = TokenQuery.extend({
 });
 
 const MAX_PLAN_TOKEN = 4096;
+
+const VTT = "text/vtt; charset=utf-8";
+const vttResponse = (description: string) => ({ description, content: { "text/vtt": { schema: z.string() } } });
+/** A BCP 47 tag, canonicalised (`pt-br` → `pt-BR`): the one spelling keys and playlists use. */
+const Lang = z.string().transform((v, ctx) => {
+  const c = canonicalLang(v);
+  if (!c.ok) ctx.addIssue({ code: "custom", message: c.reason });
+  return c.ok ? c.lang : v;
+});
+const SubtitleName = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,35}\.m3u8$/, "a language tag followed by .m3u8")
+  .transform((v, ctx) => {
+    const c = canonicalLang(v.slice(0, -".m3u8".length));
+    if (!c.ok) ctx.addIssue({ code: "custom", message: c.reason });
+    return c.ok ? c.lang : v;
+  });
+const CaptionFile = z.string().regex(/^[A-Za-z0-9-]{1,64}\.vtt$/, "a caption version followed by .vtt");
+/** Seconds of content time with at most millisecond precision, as the subtitle playlist writes them. */
+const Seconds = z
+  .string()
+  .regex(/^\d{1,6}(?:\.\d{1,3})?$/, "seconds, e.g. 12.5 (at most 3 decimals)")
+  .transform((v) => Math.round(Number(v) * 1000));
 
 export const playback = resourceApp();
 
@@ -99,6 +126,95 @@ playback.openapi(
     if (!r.ok) return refuse(c, r.status, r.reason);
     return c.body(r.text, 200, { "Content-Type": MPEGURL, "Cache-Control": PER_VIEWER, "X-Ad-Breaks": String(r.placed), ...r.cost });
   },
+);
+
+// ---- captions ------------------------------------------------------------------------------------
+
+playback.openapi(
+  createRoute({
+    method: "get",
+    path: "/media_list/{route}/{id}/{episode}/s/{sub}",
+    tags: ["media"],
+    summary: "The subtitle playlist of one language, stitched with the signed plan like the video variants",
+    description:
+      "The same segment boundaries, EXT-X-DISCONTINUITY and CUE-OUT/IN as the video variants of the plan (the content's first rendition): " +
+      "content segments name caption segments of their content-time window, ad segments an empty WebVTT. No EXT-X-MAP or EXT-X-KEY.",
+    request: {
+      params: EpisodeParams.extend({ sub: SubtitleName.openapi({ param: { name: "sub", in: "path" }, example: "en.m3u8" }) }),
+      query: z.object({ plan: z.string().max(MAX_PLAN_TOKEN).optional().openapi({ description: "the signed ad plan from the master playlist" }) }),
+    },
+    responses: {
+      200: playlistResponse("subtitle media playlist"),
+      400: reasonDoc("bad parameter, or no plan"),
+      403: reasonDoc("ad plan forged, expired or for another episode"),
+      404: reasonDoc("no such episode, or no captions in that language"),
+      502: reasonDoc("the stored playlist is invalid"),
+    },
+  }),
+  async (c) => {
+    const { sub: lang, ...ref } = c.req.valid("param");
+    const r = await subtitles(c.env, new PlaybackRows(scopeOf(c), c.var.db), (p) => c.executionCtx.waitUntil(p), { ...ref, lang, plan: c.req.valid("query").plan });
+    if (!r.ok) return refuse(c, r.status, r.reason);
+    return c.body(r.text, 200, { "Content-Type": MPEGURL, "Cache-Control": PER_VIEWER, ...r.cost });
+  },
+);
+
+playback.openapi(
+  createRoute({
+    method: "get",
+    path: "/media_list/{route}/{id}/{episode}/c/{lang}/{file}",
+    tags: ["media"],
+    summary: "A caption segment: the cues overlapping [from, to) of content time, with X-TIMESTAMP-MAP",
+    description:
+      "WEBVTT, X-TIMESTAMP-MAP=MPEGTS:<the content's first timestamp at 90 kHz>,LOCAL:00:00:00.000, then every cue that overlaps the window at its content time. " +
+      "`ts` (written by the subtitle playlist) is that MPEGTS; without it the edge reads it from the episode's current video. Immutable with `ts` (the version is in the path). " +
+      "With MEDIA_SIGNING=on a viewer token over the episode's captions.",
+    request: {
+      params: EpisodeParams.extend({
+        lang: Lang.openapi({ param: { name: "lang", in: "path" }, example: "en" }),
+        file: CaptionFile.openapi({ param: { name: "file", in: "path" }, example: "{version}.vtt" }),
+      }),
+      query: TokenQuery.extend({
+        from: Seconds.openapi({ description: "window start, seconds of content time" }),
+        to: Seconds.openapi({ description: "window end (exclusive), seconds of content time" }),
+        ts: z
+          .string()
+          .regex(/^\d{1,10}$/, "a 33-bit timestamp in decimal")
+          .refine((v) => Number(v) < 2 ** 33, "below 2^33")
+          .transform(Number)
+          .optional()
+          .openapi({ description: "X-TIMESTAMP-MAP's MPEGTS (90 kHz)" }),
+      }),
+    },
+    responses: {
+      200: vttResponse("caption segment"),
+      400: reasonDoc("bad parameter (from must be before to)"),
+      403: reasonDoc("MEDIA_SIGNING is on and the token is missing, expired or out of scope"),
+      404: reasonDoc("no such captions (or, without ts, no ready episode)"),
+    },
+  }),
+  async (c) => {
+    const { lang, file, ...ref } = c.req.valid("param");
+    const { from, to, ts, token } = c.req.valid("query");
+    if (to <= from) return refuse(c, 400, "query.to: must be after from");
+    const version = file.slice(0, -".vtt".length);
+    const refused = await refusal(c.env, captionKey(ref.id, ref.route, ref.episode, lang, version), token);
+    if (refused) return refuse(c, 403, refused);
+    const r = await captionSegment(c.env, new PlaybackRows(scopeOf(c), c.var.db), (p) => c.executionCtx.waitUntil(p), { ...ref, lang, version, from, to, ts });
+    if (!r.ok) return refuse(c, r.status, r.reason);
+    return c.body(r.text, 200, { "Content-Type": VTT, "Cache-Control": r.immutable ? IMMUTABLE : SHORT });
+  },
+);
+
+playback.openapi(
+  createRoute({
+    method: "get",
+    path: EMPTY_CAPTIONS_PATH.slice("/api/v1/resource".length),
+    tags: ["media"],
+    summary: "An empty WebVTT: the caption segment of every ad segment",
+    responses: { 200: vttResponse("WEBVTT and no cues") },
+  }),
+  (c) => c.body(EMPTY_VTT, 200, { "Content-Type": VTT, "Cache-Control": IMMUTABLE }),
 );
 
 // ---- a file beside the playlist ------------------------------------------------------------------

@@ -14,6 +14,10 @@ import { MAX_BREAKS, POST_ROLL, assignAds, closestByBandwidth, planBreakTimes, s
 import { type EpisodeRef, planScope, playable } from "./episode";
 import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom, mediaQuery } from "./media-tokens";
 import { type PlaybackRows, pickRandom } from "./rows";
+import { subtitlePlaylistUrl } from "./captions";
+
+/** The one group of subtitle renditions every variant names. */
+export const SUBTITLES_GROUP = "subs";
 
 /** The EXT-X-SESSION-DATA that carries the URL of an episode's storyboard (WebVTT with #xywh sprite tiles). */
 export const STORYBOARD_DATA_ID = "com.edge-stream.storyboard";
@@ -63,10 +67,20 @@ export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeR
     ? [{ id: STORYBOARD_DATA_ID, value: mediaUrl(publicBaseUrl, ep.hlsPrefix + storyboard) + (await mediaQuery(env, ep.hlsPrefix)) }]
     : undefined;
   const base = `${publicBaseUrl}/api/v1/resource/media_list/${encodeURIComponent(ref.route)}/${ref.id}/${encodeURIComponent(ref.episode)}/v/`;
+  // Captions: one subtitle playlist per language, stitched with the same plan, so cues keep the timeline.
+  const names = new Set<string>();
+  const media = ep.captions.map((c) => {
+    // NAME must be unique in its group (RFC 8216 §4.3.4.1.1): two labels alike are told apart by their tags.
+    const name = names.has(c.label) ? `${c.label} (${c.lang})` : c.label;
+    names.add(name);
+    return { type: "SUBTITLES" as const, groupId: SUBTITLES_GROUP, name, language: c.lang, default: false, autoselect: true, uri: subtitlePlaylistUrl(publicBaseUrl, ref, c.lang, query) };
+  });
   const text = serializeMaster({
     independentSegments: false,
     sessionData,
+    media,
     variants: ep.renditions.map((r) => ({
+      ...(media.length ? { subtitles: SUBTITLES_GROUP } : {}),
       uri: `${base}${encodeURIComponent(r.name)}.m3u8${query}`,
       // BANDWIDTH is the peak of the whole variant, ads included.
       bandwidth: Math.max(r.bandwidth, ...usedAds.map((a) => closestByBandwidth(a.renditions, r.bandwidth).bandwidth)),

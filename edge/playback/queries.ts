@@ -6,7 +6,7 @@ import { ads, adImpressionMarks, adImpressions, episodes } from "../../schema/ta
 
 export function episodeQuery(db: DrizzleD1Database, filmId: string, route: string, episode: string) {
   return db
-    .select({ status: episodes.status, hlsPrefix: episodes.hlsPrefix, duration: episodes.duration, renditions: episodes.renditions })
+    .select({ status: episodes.status, hlsPrefix: episodes.hlsPrefix, duration: episodes.duration, renditions: episodes.renditions, captions: episodes.captions })
     .from(episodes)
     .where(and(eq(episodes.filmId, filmId), eq(episodes.route, route), eq(episodes.episode, episode)))
     .limit(1);

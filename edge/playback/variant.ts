@@ -7,7 +7,7 @@ import { config } from "../config";
 import type { Env } from "../env";
 import { beaconQueries } from "../ads/beacons";
 import { type AdInsertion, type AdPlan, type MediaPlaylist, type UriStyle, closestByBandwidth, commonTargetDuration, incompatibility, stitch, verifyPlan } from "../hls";
-import { type EpisodeRef, notReady, planScope, playable } from "./episode";
+import { type EpisodeRef, type Playable, notReady, planScope, playable } from "./episode";
 import { planIdOf, signImpression } from "./impression-token";
 import { mediaQuery } from "./media-tokens";
 import { PlaylistStore, StoredPlaylistError } from "./playlist-store";
@@ -17,19 +17,32 @@ export type Variant =
   | { ok: true; text: string; placed: number; cost: Record<string, string> }
   | { ok: false; status: 400 | 403 | 404 | 502; reason: string };
 
-type Refusal = Extract<Variant, { ok: false }>;
+export type Refusal = Extract<Variant, { ok: false }>;
 const refusal = (status: Refusal["status"], reason: string): Refusal => ({ ok: false, status, reason });
 
 /** An ad that fits every content rendition: its closest rendition to each, parsed. */
-type UsableAd = { hlsPrefix: string; chosen: Array<{ r: Rendition; pl: MediaPlaylist }> };
+export type UsableAd = { hlsPrefix: string; chosen: Array<{ r: Rendition; pl: MediaPlaylist }> };
 
-export async function stitchedVariant(
-  env: Env,
-  rows: PlaybackRows,
-  waitUntil: (p: Promise<unknown>) => void,
-  ref: EpisodeRef & { rendition: string; plan: string | undefined },
-): Promise<Variant> {
-  const { signingSecret: secret, publicBaseUrl } = config(env);
+/** What every playlist of one viewer's plan is stitched from: the plan, the episode, its renditions' playlists, the ads that fit. */
+export interface StitchSources {
+  ep: Playable;
+  breaks: Array<[string, number]>;
+  impression: { plan: string; exp: number } | null;
+  decision: AdPlan["decision"];
+  store: PlaylistStore;
+  /** Per rendition of the episode: its parsed playlist, null when missing, or the error reading it. */
+  loaded: Array<{ pl: MediaPlaylist | null; error?: unknown }>;
+  /** The plan's ads that fit every content rendition, by id. */
+  usable: Map<string, UsableAd>;
+  /** The target duration every variant of the plan shares. */
+  targetDuration: number;
+  d1Ms: number;
+  r2Ms: number;
+}
+
+/** The plan checked (when there is a secret) and everything it names loaded; a refusal otherwise. */
+export async function stitchSources(env: Env, rows: PlaybackRows, waitUntil: (p: Promise<unknown>) => void, ref: EpisodeRef & { plan: string | undefined }): Promise<StitchSources | Refusal> {
+  const { signingSecret: secret } = config(env);
   let breaks: Array<[string, number]> = [];
   let impression: { plan: string; exp: number } | null = null;
   let decision: AdPlan["decision"];
@@ -51,25 +64,12 @@ export async function stitchedVariant(
   const ep = playable(episodeRow ?? undefined);
   if (!ep) return refusal(404, notReady(ref));
   const { renditions, hlsPrefix: prefix } = ep;
-  const index = renditions.findIndex((r) => r.name === ref.rendition);
-  if (index < 0) return refusal(404, `variant: episode has no rendition ${ref.rendition}`);
 
   const store = new PlaylistStore(env.MEDIA, waitUntil);
   const r2Started = Date.now();
-  // Every rendition, not just this one: the target duration must be the same in all of them.
-  const loadedContents = await Promise.all(renditions.map((r) => store.get(prefix + r.playlist).then((pl) => ({ pl }), (error: unknown) => ({ pl: null, error }))));
-  const contents = loadedContents.map((x) => x.pl);
-  const mine = loadedContents[index]!;
-  if (!mine.pl) {
-    if ("error" in mine) {
-      if (mine.error instanceof StoredPlaylistError) return refusal(502, `stored playlist is invalid: ${mine.error.message}`);
-      throw mine.error;
-    }
-    return refusal(404, `variant: the playlist of rendition ${ref.rendition} is missing`);
-  }
-  const content = mine.pl;
-  for (const x of loadedContents) if ("error" in x && x !== mine) console.error(String(x.error));
-
+  // Every rendition, not just the one asked for: the target duration must be the same in all of them.
+  const loaded = await Promise.all(renditions.map((r) => store.get(prefix + r.playlist).then((pl) => ({ pl }), (error: unknown) => ({ pl: null, error }))));
+  const contents = loaded.map((x) => x.pl);
   const usable = new Map<string, UsableAd>();
   await Promise.all(
     adRows.map(async (row) => {
@@ -78,11 +78,45 @@ export async function stitchedVariant(
     }),
   );
   const r2Ms = Date.now() - r2Started;
-
   const targetDuration = commonTargetDuration([
     ...contents.filter((p): p is MediaPlaylist => p !== null),
     ...[...usable.values()].flatMap((a) => a.chosen.map((x) => x.pl)),
   ]);
+  return { ep, breaks, impression, decision, store, loaded, usable, targetDuration, d1Ms, r2Ms };
+}
+
+/** Rendition `index`'s content playlist, or the refusal that its absence or corruption is. */
+export function contentOf(src: StitchSources, index: number, rendition: string): MediaPlaylist | Refusal {
+  const mine = src.loaded[index]!;
+  if (!mine.pl) {
+    if ("error" in mine) {
+      if (mine.error instanceof StoredPlaylistError) return refusal(502, `stored playlist is invalid: ${mine.error.message}`);
+      throw mine.error;
+    }
+    return refusal(404, `variant: the playlist of rendition ${rendition} is missing`);
+  }
+  for (const x of src.loaded) if ("error" in x && x !== mine) console.error(String(x.error));
+  return mine.pl;
+}
+
+export const isRefusal = <T>(x: T | Refusal): x is Refusal => typeof x === "object" && x !== null && "ok" in x && (x as Refusal).ok === false;
+
+export async function stitchedVariant(
+  env: Env,
+  rows: PlaybackRows,
+  waitUntil: (p: Promise<unknown>) => void,
+  ref: EpisodeRef & { rendition: string; plan: string | undefined },
+): Promise<Variant> {
+  const { signingSecret: secret, publicBaseUrl } = config(env);
+  const src = await stitchSources(env, rows, waitUntil, ref);
+  if (isRefusal(src)) return src;
+  const { ep, breaks, impression, decision, store, usable, targetDuration, d1Ms, r2Ms } = src;
+  const prefix = ep.hlsPrefix;
+  const index = ep.renditions.findIndex((r) => r.name === ref.rendition);
+  if (index < 0) return refusal(404, `variant: episode has no rendition ${ref.rendition}`);
+  const content = contentOf(src, index, ref.rendition);
+  if (isRefusal(content)) return content;
+
   const base = mediaUrl(publicBaseUrl, "");
   const styles = new Map<string, UriStyle>();
   const styleFor = async (p: string) => {
@@ -110,12 +144,17 @@ export async function stitchedVariant(
     ok: true,
     text: result.text,
     placed: result.placed.length,
-    cost: {
-      "X-D1-Batches": String(rows.queries),
-      "X-R2-Reads": String(store.r2),
-      "X-Playlist-Sources": store.describe(),
-      "Server-Timing": `d1;dur=${d1Ms};desc="${rows.queries} queries", r2;dur=${r2Ms};desc="${store.r2} reads"`,
-    },
+    cost: costHeaders(rows, store, d1Ms, r2Ms),
+  };
+}
+
+/** What a stitched playlist cost: D1 round trips, R2 reads, where its playlists came from. */
+export function costHeaders(rows: PlaybackRows, store: PlaylistStore, d1Ms: number, r2Ms: number): Record<string, string> {
+  return {
+    "X-D1-Batches": String(rows.queries),
+    "X-R2-Reads": String(store.r2),
+    "X-Playlist-Sources": store.describe(),
+    "Server-Timing": `d1;dur=${d1Ms};desc="${rows.queries} queries", r2;dur=${r2Ms};desc="${store.r2} reads"`,
   };
 }
 

@@ -1003,6 +1003,122 @@ function issue12Cases() {
   });
 }
 
+// Captions (issue 16): the admin routes refuse bad tags, labels and files with a reason and store nothing;
+// the subtitle playlist and caption segments refuse bad plans, windows and names.
+function captionCases() {
+  const caps = (fx: HostileFixtures, lang?: string, ep = fx.ready) => `/api/v1/admin/films/${ep.filmId}/episodes/${ep.route}/${ep.episode}/captions${lang === undefined ? "" : `/${lang}`}`;
+  const putCaptions = (lang: string, body: HostileRequest["body"], opts: { query?: string; headers?: Record<string, string>; ep?: (fx: HostileFixtures) => HostileFixtures["ready"] } = {}) => (fx: HostileFixtures): HostileRequest => ({
+    method: "PUT",
+    path: `${caps(fx, lang, opts.ep?.(fx) ?? fx.ready)}${opts.query ?? ""}`,
+    headers: { ...bearer(fx), "content-type": "text/plain", ...opts.headers },
+    body,
+  });
+  const SRT = "1\n00:00:01,000 --> 00:00:02,000\nHello\n";
+  for (const [label, lang] of [
+    ["an underscore", "en_US"],
+    ["36 characters", "a".repeat(36)],
+    ["an encoded dot-dot", "%2e%2e"],
+    ["a trailing hyphen", "en-"],
+    ["a subtag of 9 letters", "en-abcdefghi"],
+    ["a NUL byte", "en%00"],
+    ["an emoji", "%F0%9F%8E%AC"],
+  ] as const) {
+    add(`captions: put with a language tag of ${label} → 400`, 400, putCaptions(lang, SRT));
+    add(`captions: delete with a language tag of ${label} → 400`, 400, (fx) => ({ method: "DELETE", path: caps(fx, lang), headers: bearer(fx) }));
+  }
+  for (const [label, query] of [
+    ["a double quote", `?label=${encodeURIComponent('say "hi"')}`],
+    ["101 characters", `?label=${"l".repeat(101)}`],
+    ["a newline", "?label=a%0Ab"],
+    ["only spaces", "?label=%20%20"],
+  ] as const) {
+    add(`captions: put with a label of ${label} → 400`, 400, putCaptions("en", SRT, { query }));
+  }
+  for (const [label, body] of [
+    ["an empty file", ""],
+    ["only blank lines", "\n\n  \n"],
+    ["a PNG", PNG()],
+    ["an MP4", MP4()],
+    ["a NUL byte in a cue", "1\n00:00:01,000 --> 00:00:02,000\na\u0000b\n"],
+    ["a bell character", "1\n00:00:01,000 --> 00:00:02,000\n\u0007\n"],
+    ["UTF-16", Uint8Array.from([0xff, 0xfe, 0x31, 0x00, 0x0a, 0x00])],
+    ["Latin-1 bytes", Uint8Array.from([0x31, 0x0a, 0xe9, 0x0a])],
+    ["a timing without milliseconds", "1\n00:00:01 --> 00:00:02\nx\n"],
+    ["a WebVTT timing with a comma", "WEBVTT\n\n00:01,5 --> 00:02\nx\n"],
+    ["61 seconds", "WEBVTT\n\n00:00:61.000 --> 00:01:02.000\nx\n"],
+    ["a cue that ends before it starts", "1\n00:00:05,000 --> 00:00:04,000\nx\n"],
+    ["a cue past 24 hours", "1\n25:00:00,000 --> 25:00:01,000\nx\n"],
+    ["only a NOTE", "WEBVTT\n\nNOTE nothing\n"],
+    ["a cue timing in the WebVTT header", "WEBVTT\n00:00:01.000 --> 00:00:02.000\nx\n"],
+    ["two cues without a blank line", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\na\n00:00:03.000 --> 00:00:04.000\nb\n"],
+    ["prose", "Once upon a time\nthere was a file\n"],
+    ["a number and no timing", "1\nhello\n"],
+    ["a JSON body", '{"captions": "no"}'],
+  ] as const) {
+    add(`captions: put ${label} → 400`, 400, putCaptions("en", body));
+  }
+  add("captions: put 1 MiB + 1 byte → 413", 413, putCaptions("en", "x".repeat(1024 * 1024 + 1)));
+  add("captions: put with a declared length of 1 GB → 413", 413, putCaptions("en", "x", { headers: { "content-length": String(1e9) } }));
+  add("captions: put 2 MiB streamed (no Content-Length) → 413", 413, putCaptions("en", streamOf(2 * 1024 * 1024)));
+  add("captions: put for an unknown film → 404", 404, putCaptions("en", SRT, { ep: (fx) => ({ ...fx.ready, filmId: fx.unknownId }) }));
+  add("captions: put for an unknown episode → 404", 404, putCaptions("en", SRT, { ep: (fx) => ({ ...fx.ready, episode: "404" }) }));
+  add("captions: put for a film without episodes → 404", 404, putCaptions("en", SRT, { ep: (fx) => ({ ...fx.ready, filmId: fx.filmId }) }));
+  add("captions: put with a malformed film id → 400", 400, putCaptions("en", SRT, { ep: (fx) => ({ ...fx.ready, filmId: "not-a-uuid" }) }));
+  add("captions: put with a route of encoded dot-dot → 400", 400, putCaptions("en", SRT, { ep: (fx) => ({ ...fx.ready, route: "%2e%2e" }) }));
+  add("captions: put without a bearer → 401", 401, (fx) => {
+    const r = putCaptions("en", SRT)(fx);
+    return { ...r, headers: { "content-type": "text/plain" } };
+  });
+  add("captions: list without a bearer → 401", 401, (fx) => get(caps(fx)));
+  add("captions: list of an unknown episode → 404", 404, (fx) => ({ ...get(caps(fx, undefined, { ...fx.ready, episode: "404" })), headers: bearer(fx) }));
+  add("captions: list of a malformed film id → 400", 400, (fx) => ({ ...get(caps(fx, undefined, { ...fx.ready, filmId: "x" })), headers: bearer(fx) }));
+  add("captions: delete a language the episode has none in → 404", 404, (fx) => ({ method: "DELETE", path: caps(fx, "en"), headers: bearer(fx) }));
+  add("captions: POST to the captions of a language → 404", 404, (fx) => ({ method: "POST", path: caps(fx, "en"), headers: bearer(fx), body: SRT }));
+
+  // Playback: the subtitle playlist (a plan like the variants) and caption segments.
+  const ep = (fx: HostileFixtures) => `/api/v1/resource/media_list/${fx.ready.route}/${fx.ready.filmId}/${fx.ready.episode}`;
+  const plan = (fx: HostileFixtures) => signPlan(fx.signingSecret, { scope: `${fx.ready.filmId}/${fx.ready.route}/${fx.ready.episode}`, breaks: [], exp: inAnHour() });
+  add("captions: a subtitle playlist without a plan → 400", 400, (fx) => get(`${ep(fx)}/s/en.m3u8`));
+  add("captions: a subtitle playlist with a garbage plan → 403", 403, (fx) => get(`${ep(fx)}/s/en.m3u8?plan=garbage`));
+  add("captions: a subtitle playlist with another episode's plan → 403", 403, async (fx) =>
+    get(`${ep(fx)}/s/en.m3u8?plan=${await signPlan(fx.signingSecret, { scope: `${fx.unknownId}/line1/1`, breaks: [], exp: inAnHour() })}`),
+  );
+  add("captions: a subtitle playlist of a language without captions → 404", 404, async (fx) => get(`${ep(fx)}/s/en.m3u8?plan=${await plan(fx)}`));
+  for (const [label, name] of [
+    ["no .m3u8", "en"],
+    ["a bad tag", "en_US.m3u8"],
+    ["an encoded dot-dot", "%2e%2e.m3u8"],
+  ] as const) {
+    add(`captions: a subtitle playlist named with ${label} → 400`, 400, async (fx) => get(`${ep(fx)}/s/${name}?plan=${await plan(fx)}`));
+  }
+  const segment = (fx: HostileFixtures, q: string, lang = "en", file = `${fx.unknownId}.vtt`) => get(`${ep(fx)}/c/${lang}/${file}${q}`);
+  for (const [label, q] of [
+    ["no window", ""],
+    ["to before from", "?from=6&to=0"],
+    ["an empty window", "?from=6&to=6"],
+    ["a negative from", "?from=-1&to=6"],
+    ["an exponent", "?from=1e3&to=2e3"],
+    ["4 decimals", "?from=0.0001&to=6"],
+    ["from of 7 digits", "?from=1000000&to=1000001"],
+    ["a ts of 2^33", `?from=0&to=6&ts=${2 ** 33}`],
+    ["a ts that is not a number", "?from=0&to=6&ts=abc"],
+    ["a token of 5000 characters", `?from=0&to=6&token=${"t".repeat(5000)}`],
+  ] as const) {
+    add(`captions: a caption segment with ${label} → 400`, 400, (fx) => segment(fx, q));
+  }
+  add("captions: a caption segment of an unknown version → 404", 404, (fx) => segment(fx, "?from=0&to=6&ts=0"));
+  add("captions: a caption segment of an unknown version without ts → 404", 404, (fx) => segment(fx, "?from=0&to=6"));
+  add("captions: a caption segment with a bad tag → 400", 400, (fx) => segment(fx, "?from=0&to=6", "e_n"));
+  add("captions: a caption segment named with an encoded slash → 400", 400, (fx) => segment(fx, "?from=0&to=6", "en", "a%2Fb.vtt"));
+  add("captions: a caption segment named .m3u8 → 400", 400, (fx) => segment(fx, "?from=0&to=6", "en", "index.m3u8"));
+  add("captions: a caption segment with MEDIA_SIGNING on and no token → 403", 403, (fx) => ({ ...segment(fx, "?from=0&to=6&ts=0"), vars: { MEDIA_SIGNING: "on" } }));
+  add("captions: a caption segment with MEDIA_SIGNING on and a video token → 403", 403, async (fx) => ({
+    ...segment(fx, `?from=0&to=6&ts=0&token=${await grant(fx, { u: "viewer-media", m: "GET", p: fx.ready.prefix, e: inAnHour() })}`),
+    vars: { MEDIA_SIGNING: "on" },
+  }));
+  add("captions: PUT the empty WebVTT → 404", 404, () => ({ method: "PUT", path: "/api/v1/resource/captions/empty.vtt", body: "x" }));
+}
+
 function opsCases() {
   add("ops: /healthz with junk query → 200", 200, () => get("/healthz?x=%ED%A0%80&y=%00"));
   add("ops: POST /healthz → 404", 404, () => ({ method: "POST", path: "/healthz", body: "x" }));
@@ -1030,6 +1146,7 @@ authCases();
 adminCases();
 internalCases();
 issue12Cases();
+captionCases();
 opsCases();
 
 /** Every hostile case, in a stable order. */

@@ -1,0 +1,1 @@
+ALTER TABLE `episodes` ADD `captions` text DEFAULT '[]' NOT NULL;
