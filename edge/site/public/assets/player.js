@@ -8,6 +8,38 @@ import { STORYBOARD_DATA_ID, contentTime, cueAt, parseStoryboard } from "./story
 /** The viewer's last captions choice (a language tag, or "off"), for the next episode too. */
 const CAPTIONS_KEY = "edge-stream.captions";
 
+/**
+ * hls.js 1.7 loads subtitle fragments far ahead of the video. One whose discontinuity's video timestamps are
+ * not known yet is kept for later, but the next timestamps found for any *other* discontinuity make hls.js give
+ * it up ("Subtitle discontinuity domain does not match main") and never load it again. With ads stitched in,
+ * every break adds two discontinuities, so the captions after a mid-roll went missing now and then (seen in
+ * test/e2e/browser-captions.test.ts; hls.js issue #7347 is this race). This hands such a fragment back to
+ * hls.js, as the FRAG_LOADED it was, once the video's timestamps for its discontinuity are found.
+ */
+function keepEarlySubtitleFragments(hls, Hls) {
+  const loaded = new Map();
+  const waiting = [];
+  hls.on(Hls.Events.FRAG_LOADED, (_e, data) => {
+    if (data.frag.type === "subtitle") loaded.set(data.frag, data);
+  });
+  hls.on(Hls.Events.SUBTITLE_FRAG_PROCESSED, (_e, data) => {
+    const load = loaded.get(data.frag);
+    loaded.delete(data.frag);
+    if (!data.success && load && /discontinuity domain/.test(data.error?.message ?? "")) waiting.push(load);
+  });
+  // Registered after hls.js's own handlers: its timeline controller has the new timestamps by now.
+  hls.on(Hls.Events.INIT_PTS_FOUND, (_e, data) => {
+    if (data.id !== "main") return;
+    const known = (cc) => (data.timestampOffsets ? Boolean(data.timestampOffsets[cc]) : cc === data.frag?.cc);
+    for (let i = waiting.length - 1; i >= 0; i--) {
+      if (!known(waiting[i].frag.cc)) continue;
+      const [load] = waiting.splice(i, 1);
+      loaded.set(load.frag, load);
+      hls.trigger(Hls.Events.FRAG_LOADED, load);
+    }
+  });
+}
+
 export function createPlayer({ video, badge, status, container, seek, cc }) {
   let hls = null;
   /** Seek previews: the storyboard's cues, and where the ads sit in the timeline (previews are the content's). */
@@ -139,6 +171,7 @@ export function createPlayer({ video, badge, status, container, seek, cc }) {
     const Hls = window.Hls;
     if (Hls?.isSupported()) {
       hls = new Hls({ enableWorker: true, backBufferLength: 30 });
+      keepEarlySubtitleFragments(hls, Hls);
       hls.on(Hls.Events.MANIFEST_LOADED, (_e, data) => {
         // XHR loader (the default) or fetch loader: either way the master's response headers.
         const net = data.networkDetails;
