@@ -126,6 +126,11 @@ describe("captions", () => {
     expect(captions).toEqual([expect.objectContaining({ lang: "en", label: "English", cues: 2 })]);
     expect(captions[0]!.bytes).toBeGreaterThan(0);
 
+    // An episode that does not exist: the edge's 404 reason, exit 1.
+    const missing = await cli(["--list-captions", "--film", filmId, "--route", "line1", "--episode", "99"]);
+    expect(missing.code, missing.err).toBe(1);
+    expect(missing.err).toMatch(/^upload: 404 .*not found/m);
+
     // Usage errors are the CLI's own: exit 2 before any request.
     const usage = await cli(["--captions", good, ...episodeArgs()]);
     expect(usage.code).toBe(2);
@@ -147,27 +152,28 @@ describe("captions", () => {
     const form = page.locator("#captions-form");
     await form.getByLabel("Film").fill(filmId);
     await form.getByRole("button", { name: "Show captions" }).click();
-    await expect.poll(() => form.locator(".status").textContent()).toMatch(/language|Failed/);
+    await expect.poll(() => form.locator(".status").textContent(), { timeout: 30_000 }).toMatch(/language|Failed/);
     expect(await form.locator("#captions tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-lang")))).toEqual(["en"]);
 
     await form.getByLabel("Language (BCP 47)").fill("fr");
     await form.getByLabel("Label").fill("Français");
     await form.getByLabel("Caption file (.vtt, .srt)").setInputFiles(badVtt);
     await form.getByRole("button", { name: "Upload captions" }).click();
-    await expect.poll(() => form.locator(".status").textContent()).toMatch(/^(Failed|Stored)/);
+    await expect.poll(() => form.locator(".status").textContent(), { timeout: 30_000 }).toMatch(/^(Failed|Stored)/);
     expect(await form.locator(".status").textContent()).toMatch(/^Failed: .*line 3/);
     expect(await form.locator(".status").getAttribute("class")).toContain("error");
 
+    // Submitting sets "Uploading…" before its first await, so the poll below cannot see the last status.
     await form.getByLabel("Caption file (.vtt, .srt)").setInputFiles(vtt);
     await form.getByRole("button", { name: "Upload captions" }).click();
-    await expect.poll(() => form.locator(".status").textContent()).toMatch(/^(Failed|Stored)/);
+    await expect.poll(() => form.locator(".status").textContent(), { timeout: 30_000 }).toMatch(/^(Failed|Stored)/);
     expect(await form.locator(".status").textContent()).toBe("Stored Français (fr): 1 cue from VTT.");
     await expect.poll(() => form.locator("#captions tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-lang")))).toEqual(["en", "fr"]);
     expect(await form.locator("#captions tr[data-lang=fr] td").nth(1).textContent()).toBe("Français");
     await browser.screenshot("captions-admin.png");
 
     await form.getByRole("button", { name: "Delete the Français (fr) captions" }).click();
-    await expect.poll(() => form.locator(".status").textContent()).toMatch(/^(Failed|Deleted)/);
+    await expect.poll(() => form.locator(".status").textContent(), { timeout: 30_000 }).toMatch(/^(Failed|Deleted)/);
     expect(await form.locator(".status").textContent()).toBe("Deleted the Français (fr) captions.");
     expect(await form.locator("#captions tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-lang")))).toEqual(["en"]);
     expect((await stack.admin.listCaptions(filmId, "line1", "1")).map((c) => c.lang)).toEqual(["en"]);

@@ -276,8 +276,9 @@ function deleteCaptions(c) {
   busy(captionsForm, async () => {
     const { path } = captionsTarget();
     await api("DELETE", `${path}/${seg(c.lang)}`);
-    status(captionsForm, `Deleted the ${c.label} (${c.lang}) captions.`);
+    // The list first: the status says the whole change is on the page.
     await loadCaptions();
+    status(captionsForm, `Deleted the ${c.label} (${c.lang}) captions.`);
   });
 }
 
@@ -305,8 +306,8 @@ captionsForm.addEventListener("submit", (ev) => {
       headers: { authorization: `Bearer ${token()}`, "content-type": file.type || "application/octet-stream" },
       body: file,
     });
-    status(captionsForm, `Stored ${stored.label} (${stored.lang}): ${stored.cues} cue${stored.cues === 1 ? "" : "s"} from ${String(stored.format).toUpperCase()}.`);
     await loadCaptions();
+    status(captionsForm, `Stored ${stored.label} (${stored.lang}): ${stored.cues} cue${stored.cues === 1 ? "" : "s"} from ${String(stored.format).toUpperCase()}.`);
   });
 });
 
