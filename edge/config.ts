@@ -1,4 +1,4 @@
-// The Worker's configuration: the vars of wrangler.toml (plus two optional tuning vars) and the two
+// The Worker's configuration: the vars of wrangler.toml (plus three optional tuning vars) and the two
 // secrets, read and validated once per env object. A bad value never takes the service down: each
 // field falls back the way the README's configuration table says (an invalid AD_BREAKS is logged and
 // played without ads, an invalid size uses the default).
@@ -6,6 +6,9 @@ import { z } from "zod";
 import type { Env } from "./env";
 import { fetchableUrl, isLoopback } from "../schema/urls";
 import { type BreakSpec, parseAdBreaks } from "./hls/ad-breaks";
+
+/** Per-day view counts older than this many days are pruned by the cron (totals stay on the film). */
+export const DEFAULT_VIEW_HISTORY_DAYS = 400;
 
 const MiB = 1024 * 1024;
 
@@ -83,6 +86,7 @@ const Vars = z.object({
   // Optional tuning, not in wrangler.toml: the defaults suit most deployments.
   JOB_URL_TTL_SECONDS: positiveInt(6 * 3600),
   UPLOAD_URL_TTL_SECONDS: positiveInt(24 * 3600),
+  VIEW_HISTORY_DAYS: positiveInt(DEFAULT_VIEW_HISTORY_DAYS),
   ADMIN_TOKEN: secret,
   SIGNING_SECRET: secret,
 });
@@ -132,6 +136,8 @@ export interface Config {
   jobUrlTtlSeconds: number;
   /** Lifetime of a signed multipart upload's part URLs. */
   uploadUrlTtlSeconds: number;
+  /** Days of per-day view counts kept (film_views); the roll-up keeps at least the ranking window plus one. */
+  viewHistoryDays: number;
   adminToken: string | null;
   signingSecret: string | null;
 }
@@ -183,6 +189,7 @@ function fromVars(v: z.infer<typeof Vars>): Config {
     catalogVersionCheckSeconds: v.CATALOG_VERSION_CHECK_SECONDS,
     jobUrlTtlSeconds: v.JOB_URL_TTL_SECONDS,
     uploadUrlTtlSeconds: v.UPLOAD_URL_TTL_SECONDS,
+    viewHistoryDays: v.VIEW_HISTORY_DAYS,
     adminToken: v.ADMIN_TOKEN,
     signingSecret: v.SIGNING_SECRET,
   };

@@ -4,6 +4,9 @@ import type { Env } from "./env";
 import { handleQueue } from "./bridge";
 import { drizzle } from "drizzle-orm/d1";
 import { rollupViews } from "./rollup";
+import { sweepExpiredUploads } from "./admin/expired-uploads";
+import { config } from "./config";
+import { finishAskedDeletes } from "./lib/storage";
 import { handleViewsBatch, VIEWS_QUEUE } from "./views";
 
 export default {
@@ -19,9 +22,24 @@ export default {
   // Queues film-views (count views), transcode-jobs (deliver to the transcoder) and transcode-jobs-dlq
   // (mark jobs failed).
   queue: (batch, env) => (batch.queue === VIEWS_QUEUE ? handleViewsBatch(batch, env) : handleQueue(batch, env)),
-  // Cron (wrangler.toml [triggers]): rolls daily views up into the popularity and ranking counters.
+  // Cron (wrangler.toml [triggers]): rolls daily views up into the popularity and ranking counters,
+  // sweeps signed uploads past their expiry and finishes object deletes that failed. One failing does not
+  // stop the others; the run fails if any did.
   async scheduled(controller, env) {
-    const result = await rollupViews(drizzle(env.DB), controller.scheduledTime);
-    console.log("views roll-up", JSON.stringify(result));
+    const db = drizzle(env.DB);
+    const now = controller.scheduledTime;
+    const tasks = {
+      "views roll-up": () => rollupViews(db, now, config(env).viewHistoryDays),
+      "upload sweep": () => sweepExpiredUploads(db, env.MEDIA, now),
+      "asked deletes": () => finishAskedDeletes(db, env.MEDIA, now),
+    };
+    const results = await Promise.allSettled(Object.values(tasks).map((run) => run()));
+    const names = Object.keys(tasks);
+    results.forEach((r, i) => {
+      if (r.status === "fulfilled") console.log(names[i], JSON.stringify(r.value));
+      else console.error(`${names[i]} failed`, r.reason);
+    });
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   },
 } satisfies ExportedHandler<Env>;

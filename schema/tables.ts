@@ -336,3 +336,22 @@ export const meta = sqliteTable("meta", {
   value: text("value").notNull(),
 });
 
+
+/**
+ * Objects whose deletion was asked, by prefix: written in the same batch as the rows that stop pointing at
+ * them, removed once every object under the prefix that existed when it was asked (`askedAt`) is gone. A
+ * delete that fails half-way is finished by the cron (edge/lib/storage.ts); objects added under the prefix
+ * later (an episode uploaded again) are not touched.
+ */
+export const pendingDeletes = sqliteTable(
+  "pending_deletes",
+  {
+    prefix: text("prefix").primaryKey(),
+    /** Epoch milliseconds; objects uploaded after it are kept. */
+    askedAt: integer("asked_at").notNull(),
+    reason: text("reason").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+  },
+  (t) => [index("pending_deletes_asked").on(t.askedAt)],
+);

@@ -12,7 +12,7 @@ import { ACTIVE_STATUSES } from "../jobs";
 import { resourceApp } from "../lib/openapi";
 import { config } from "../config";
 import { adminSecurity, reasonDoc, refuse } from "../lib/responses";
-import { cleanupLater, deletePrefix } from "../lib/storage";
+import { askDelete, deleteAskedLater } from "../lib/storage";
 
 const Origin = z.enum(["upload", "vast"]).openapi({ description: "upload: the site's own ad; vast: an ad server's creative conditioned here" });
 const Day = z.string().openapi({ example: "2024-05-01" });
@@ -187,6 +187,8 @@ export const adminAds = resourceApp()
       const { id } = c.req.valid("param");
       const db = c.var.db;
       const now = Date.now();
+      // Before the batch, so a 404 asks no delete (two concurrent deletes: the second ask finds nothing).
+      if (!(await db.select({ id: ads.id }).from(ads).where(eq(ads.id, id)).get())) return refuse(c, 404, `no ad ${id}`);
       // A job still running keeps a "superseded" row, so its late callback learns the ad is gone.
       const [gone] = await db.batch([
         db.delete(ads).where(eq(ads.id, id)).returning({ id: ads.id }),
@@ -197,9 +199,10 @@ export const adminAds = resourceApp()
           .set({ status: "superseded", error: "the ad was deleted", finishedAt: now, updatedAt: now })
           .where(and(eq(jobs.adId, id), inArray(jobs.status, [...ACTIVE_STATUSES]))),
         db.delete(jobs).where(and(eq(jobs.adId, id), notInArray(jobs.status, [...ACTIVE_STATUSES, "superseded"]))),
+        askDelete(db, adPrefix(id), `ad ${id} deleted`),
       ]);
       if (gone.length === 0) return refuse(c, 404, `no ad ${id}`);
-      cleanupLater(c.executionCtx, `objects of ad ${id}`, () => deletePrefix(c.env.MEDIA, adPrefix(id)));
+      deleteAskedLater(c.executionCtx, db, c.env.MEDIA, adPrefix(id));
       return c.json({ id, deleted: true as const }, 200);
     },
   );

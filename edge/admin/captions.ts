@@ -10,7 +10,7 @@ import type { Context } from "hono";
 import { type CaptionEntry, validCaptions } from "../../schema/jobs";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
 import { captionKey } from "../../schema/keys";
-import { canonicalLang, defaultLabel, parseCaptions, toVtt, usableLabel } from "../captions";
+import { defaultLabel, parseCaptions, toCanonicalLang, toVtt, usableLabel } from "../captions";
 import type { AppEnv } from "../env";
 import { resourceApp } from "../lib/openapi";
 import { adminSecurity, reasonDoc, refuse, refused } from "../lib/responses";
@@ -24,11 +24,7 @@ const security = adminSecurity;
 
 const Lang = z
   .string()
-  .transform((v, ctx) => {
-    const c = canonicalLang(v);
-    if (!c.ok) ctx.addIssue({ code: "custom", message: c.reason });
-    return c.ok ? c.lang : v;
-  })
+  .transform(toCanonicalLang)
   .openapi({ param: { name: "lang", in: "path" }, example: "pt-BR", description: "BCP 47 language tag, canonicalised (pt-br → pt-BR)" });
 const EpisodeParams = z.object({
   id: FilmId.openapi({ param: { name: "id", in: "path" } }),

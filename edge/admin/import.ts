@@ -14,7 +14,7 @@ import { PlaylistError, parseMediaPlaylist, serializeMaster } from "../hls";
 import { resourceApp } from "../lib/openapi";
 import { sniffImage } from "../lib/sniff";
 import { utcDay, weekStart } from "../lib/days";
-import { cleanupLater, deletePrefix } from "../lib/storage";
+import { askDelete, cleanupLater, deleteAskedLater } from "../lib/storage";
 import { adminSecurity, refuse, refused } from "../lib/responses";
 
 const tags = ["admin"];
@@ -375,7 +375,10 @@ export const adminImport = resourceApp()
         .bind(id, route, episode, prefix, done.masterKey, done.duration, JSON.stringify(done.renditions), body.createdAt, body.updatedAt)
         .run();
       const previous = was?.hls_prefix;
-      if (previous && previous !== prefix) cleanupLater(c.executionCtx, `replaced version ${previous}`, () => deletePrefix(c.env.MEDIA, previous));
+      if (previous && previous !== prefix) {
+        await askDelete(c.var.db, previous, `imported version ${body.version} replaced it`);
+        deleteAskedLater(c.executionCtx, c.var.db, c.env.MEDIA, previous);
+      }
       return c.json({ changed: true }, 200);
     },
   )

@@ -15,6 +15,7 @@ import { requireSigningSecret } from "../lib/secrets";
 import { resourceApp } from "../lib/openapi";
 import { adminSecurity, refuse, refused } from "../lib/responses";
 import { SNIFF_BYTES, sniffVideo } from "../lib/sniff";
+import { abandonUpload, forgetUpload } from "./expired-uploads";
 
 const MiB = 1024 * 1024;
 export const MIN_PART_BYTES = 8 * MiB;
@@ -273,7 +274,7 @@ export const adminUploads = resourceApp()
       const head = first ? new Uint8Array(await first.arrayBuffer()) : new Uint8Array(0);
       if (!sniffVideo(head)) {
         await c.env.MEDIA.delete(row.key);
-        await db.batch([db.delete(uploadParts).where(eq(uploadParts.uploadId, row.id)), db.delete(uploads).where(eq(uploads.id, row.id))]);
+        await forgetUpload(db, row.id);
         return refuse(c, 415, "file: not a video (MP4, MOV, MKV, WebM, MPEG-TS, AVI or FLV), recognised by content; the upload was discarded");
       }
 
@@ -287,7 +288,7 @@ export const adminUploads = resourceApp()
         if (e instanceof ApiError && e.status === 404) {
           // The film went away while the parts arrived: nothing can use this source.
           await c.env.MEDIA.delete(row.key);
-          await db.batch([db.delete(uploadParts).where(eq(uploadParts.uploadId, row.id)), db.delete(uploads).where(eq(uploads.id, row.id))]);
+          await forgetUpload(db, row.id);
         }
         throw e;
       }
@@ -308,12 +309,7 @@ export const adminUploads = resourceApp()
       const db = c.var.db;
       const row = await loadUpload(db, c.req.valid("param").id);
       if (row.status !== "open") return refuse(c, 409, `upload ${row.id} is already ${row.status}`);
-      try {
-        await c.env.MEDIA.resumeMultipartUpload(row.key, row.r2UploadId).abort();
-      } catch (e) {
-        console.warn(`abort of R2 upload ${row.r2UploadId} failed (already gone?)`, e);
-      }
-      await db.batch([db.delete(uploadParts).where(eq(uploadParts.uploadId, row.id)), db.delete(uploads).where(eq(uploads.id, row.id))]);
+      await abandonUpload(db, c.env.MEDIA, row);
       return c.json({ id: row.id, aborted: true as const }, 200);
     },
   );

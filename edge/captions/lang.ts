@@ -37,3 +37,10 @@ export function defaultLabel(lang: string): string {
 export function usableLabel(label: string): boolean {
   return label.trim() === label && label.length > 0 && label.length <= 100 && !/["\u0000-\u001f\u007f]/.test(label);
 }
+
+/** For a zod `.transform()`: the canonical tag, or an issue saying why the value is not one. */
+export function toCanonicalLang(value: string, ctx: { addIssue(issue: { code: "custom"; message: string }): void }): string {
+  const c = canonicalLang(value);
+  if (!c.ok) ctx.addIssue({ code: "custom", message: c.reason });
+  return c.ok ? c.lang : value;
+}

@@ -10,7 +10,7 @@ import { isSafeKey } from "../../schema/signing";
 import { ads, episodes, films, jobs } from "../../schema/tables";
 import { config } from "../config";
 import type { Env } from "../env";
-import { cleanupLater, deletePrefix } from "../lib/storage";
+import { askDelete, cleanupLater, deleteAskedLater } from "../lib/storage";
 import { ACTIVE_STATUSES } from "./targets";
 
 export type Job = typeof jobs.$inferSelect;
@@ -54,14 +54,15 @@ export async function recordProgress(db: DrizzleD1Database, job: Job, body: Prog
 /** A superseded job's output (and source) is of no use to anyone: mark it and delete both. */
 async function discardSuperseded(env: Env, db: DrizzleD1Database, ctx: Cleanup, job: Job): Promise<Outcome> {
   const now = Date.now();
-  await db
-    .update(jobs)
-    .set({ status: "superseded", finishedAt: sql`coalesce(${jobs.finishedAt}, ${now})`, updatedAt: now })
-    .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES, "failed", "superseded"])));
-  cleanupLater(ctx, `output of superseded job ${job.id}`, async () => {
-    await deletePrefix(env.MEDIA, job.outputPrefix);
-    await env.MEDIA.delete(job.sourceKey);
-  });
+  await db.batch([
+    db
+      .update(jobs)
+      .set({ status: "superseded", finishedAt: sql`coalesce(${jobs.finishedAt}, ${now})`, updatedAt: now })
+      .where(and(eq(jobs.id, job.id), inArray(jobs.status, [...ACTIVE_STATUSES, "failed", "superseded"]))),
+    askDelete(db, job.outputPrefix, `output of superseded job ${job.id}`),
+  ]);
+  deleteAskedLater(ctx, db, env.MEDIA, job.outputPrefix);
+  cleanupLater(ctx, `source of superseded job ${job.id}`, () => env.MEDIA.delete(job.sourceKey));
   return refuse(409, `job ${job.id} was superseded (a newer upload or a delete replaced its target); its output is discarded`);
 }
 
@@ -139,8 +140,8 @@ export async function completeJob(env: Env, db: DrizzleD1Database, ctx: Cleanup,
 
   // Only now, with readers pointed at the new prefix, does the old version go.
   if (previousPrefix && previousPrefix !== job.outputPrefix) {
-    const old = previousPrefix;
-    cleanupLater(ctx, `previous version ${old}`, () => deletePrefix(env.MEDIA, old));
+    await askDelete(db, previousPrefix, `replaced by job ${job.id}`);
+    deleteAskedLater(ctx, db, env.MEDIA, previousPrefix);
   }
   if (config(env).deleteSourceAfterTranscode) cleanupLater(ctx, `source ${job.sourceKey}`, () => env.MEDIA.delete(job.sourceKey));
   return { status: 200, body: { id: job.id, status: "complete", changed: true } };
@@ -158,7 +159,8 @@ export async function failJob(env: Env, db: DrizzleD1Database, ctx: Cleanup, job
     return { status: 200, body: { id: job.id, status: job.status, retrying: true } };
   }
   await markFailed(db, job, body.error, now, attempts);
-  cleanupLater(ctx, `partial output of failed job ${job.id}`, () => deletePrefix(env.MEDIA, job.outputPrefix));
+  await askDelete(db, job.outputPrefix, `partial output of failed job ${job.id}`);
+  deleteAskedLater(ctx, db, env.MEDIA, job.outputPrefix);
   return { status: 200, body: { id: job.id, status: "failed", changed: true } };
 }
 

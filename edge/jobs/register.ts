@@ -9,7 +9,7 @@ import type { JobMessage } from "../../schema/jobs";
 import { ads, episodes, jobs } from "../../schema/tables";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
-import { cleanupLater, deletePrefix } from "../lib/storage";
+import { askDelete, cleanupLater, deleteAskedLater } from "../lib/storage";
 import { markFailed } from "./outcomes";
 import { ACTIVE_STATUSES, type JobTarget, filmExists, outputPrefixFor, sourceKeyFor } from "./targets";
 
@@ -65,6 +65,7 @@ export async function registerJob(
               .update(jobs)
               .set({ status: "superseded", error: `superseded by job ${jobId}`, finishedAt: now, updatedAt: now })
               .where(and(inArray(jobs.id, superseded.map((j) => j.id)), inArray(jobs.status, [...ACTIVE_STATUSES]))),
+            ...superseded.map((old) => askDelete(db, old.outputPrefix, `output of job ${old.id}, superseded by ${jobId}`)),
           ]
         : []),
       db
@@ -110,10 +111,8 @@ export async function registerJob(
   await db.batch(batch);
 
   for (const old of superseded) {
-    cleanupLater(ctx, `superseded job ${old.id}`, async () => {
-      await env.MEDIA.delete(old.sourceKey);
-      await deletePrefix(env.MEDIA, old.outputPrefix);
-    });
+    deleteAskedLater(ctx, db, env.MEDIA, old.outputPrefix);
+    cleanupLater(ctx, `source of superseded job ${old.id}`, () => env.MEDIA.delete(old.sourceKey));
   }
 
   try {

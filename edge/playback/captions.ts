@@ -8,7 +8,7 @@
 // Without `ts` (the URL as first specified) the base is read from the episode's current video.
 
 import { captionKey, captionsPrefix } from "../../schema/keys";
-import { CueIndex, EMPTY_VTT, parseCaptions, secondsParam, segmentVtt, subtitlePlaylist } from "../captions";
+import { type Clip, CueIndex, EMPTY_VTT, clipCues, parseCaptions, secondsParam, segmentVtt, subtitlePlaylist } from "../captions";
 import { config } from "../config";
 import type { Env } from "../env";
 import { type MediaPlaylist, firstFmp4Timestamp, firstTsTimestamp, fmp4Timescales } from "../hls";
@@ -131,7 +131,7 @@ export async function subtitles(env: Env, rows: PlaybackRows, waitUntil: (p: Pro
   });
   const result = subtitlePlaylist({
     content,
-    segmentUrl: (from, to) => `${segmentBase}?from=${secondsParam(from)}&to=${secondsParam(to)}&ts=${base}${token}`,
+    segmentUrl: (from, to, clip) => `${segmentBase}?from=${secondsParam(from)}&to=${secondsParam(to)}${clip ? `&clip=${clip}` : ""}&ts=${base}${token}`,
     emptyUrl: publicBaseUrl + EMPTY_CAPTIONS_PATH,
     ads,
     targetDuration: src.targetDuration,
@@ -148,7 +148,7 @@ export async function captionSegment(
   env: Env,
   rows: PlaybackRows,
   waitUntil: (p: Promise<unknown>) => void,
-  req: EpisodeRef & { lang: string; version: string; from: number; to: number; ts: number | undefined },
+  req: EpisodeRef & { lang: string; version: string; from: number; to: number; clip: Clip | undefined; ts: number | undefined },
 ): Promise<Segment> {
   const key = captionKey(req.id, req.route, req.episode, req.lang, req.version);
   const cues = await storedCues(env.MEDIA, key);
@@ -161,5 +161,5 @@ export async function captionSegment(
     if (!content) return refusal(404, `the playlist of rendition ${ep.renditions[0]!.name} is missing or invalid`);
     base = await mpegtsBase(env.MEDIA, content, waitUntil);
   }
-  return { ok: true, text: segmentVtt(cues.window(req.from, req.to), base), immutable: req.ts !== undefined };
+  return { ok: true, text: segmentVtt(clipCues(cues.window(req.from, req.to), req.from, req.to, req.clip), base), immutable: req.ts !== undefined };
 }

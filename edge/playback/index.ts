@@ -1,6 +1,7 @@
 // Playback (/api/v1/resource): the routes and their documentation. The work is in named modules: the
 // master playlist with this viewer's ad plan (master.ts), the stitched variant playlists (variant.ts),
-// media objects from R2 (media.ts); a file beside the playlist is served here.
+// media objects from R2 (media.ts), the subtitle playlists and caption segments (captions.ts); a file
+// beside the playlist is served here.
 
 import { createRoute, z } from "@hono/zod-openapi";
 import { EpisodeName, FilmId, RouteName } from "../../schema/ids";
@@ -12,15 +13,14 @@ import { scopeOf } from "../lib/answer-cache";
 import { masterPlaylist } from "./master";
 import { PlaybackRows } from "./rows";
 import { serveMedia } from "./media";
-import { PER_VIEWER, SHORT, unstitchedRefusal } from "./media-policy";
+import { IMMUTABLE, PER_VIEWER, SHORT, unstitchedRefusal } from "./media-policy";
 import { refusal } from "./media-tokens";
 import { episodeQuery } from "./queries";
 import { serveObject } from "./r2-object";
 import { stitchedVariant } from "./variant";
 import { legacyMediaFromPath } from "./legacy-media";
 import { EMPTY_CAPTIONS_PATH, EMPTY_VTT, captionSegment, subtitles } from "./captions";
-import { canonicalLang } from "../captions";
-import { IMMUTABLE } from "./media-policy";
+import { toCanonicalLang } from "../captions";
 
 const MPEGURL = "application/vnd.apple.mpegurl";
 const playlistResponse = (description: string) => ({ description, content: { [MPEGURL]: { schema: z.string() } } });
@@ -47,19 +47,11 @@ const MAX_PLAN_TOKEN = 4096;
 const VTT = "text/vtt; charset=utf-8";
 const vttResponse = (description: string) => ({ description, content: { "text/vtt": { schema: z.string() } } });
 /** A BCP 47 tag, canonicalised (`pt-br` → `pt-BR`): the one spelling keys and playlists use. */
-const Lang = z.string().transform((v, ctx) => {
-  const c = canonicalLang(v);
-  if (!c.ok) ctx.addIssue({ code: "custom", message: c.reason });
-  return c.ok ? c.lang : v;
-});
+const Lang = z.string().transform(toCanonicalLang);
 const SubtitleName = z
   .string()
   .regex(/^[A-Za-z0-9-]{1,35}\.m3u8$/, "a language tag followed by .m3u8")
-  .transform((v, ctx) => {
-    const c = canonicalLang(v.slice(0, -".m3u8".length));
-    if (!c.ok) ctx.addIssue({ code: "custom", message: c.reason });
-    return c.ok ? c.lang : v;
-  });
+  .transform((v, ctx) => toCanonicalLang(v.slice(0, -".m3u8".length), ctx));
 const CaptionFile = z.string().regex(/^[A-Za-z0-9-]{1,64}\.vtt$/, "a caption version followed by .vtt");
 /** Seconds of content time with at most millisecond precision, as the subtitle playlist writes them. */
 const Seconds = z
@@ -177,6 +169,10 @@ playback.openapi(
       query: TokenQuery.extend({
         from: Seconds.openapi({ description: "window start, seconds of content time" }),
         to: Seconds.openapi({ description: "window end (exclusive), seconds of content time" }),
+        clip: z
+          .enum(["start", "end", "both"])
+          .optional()
+          .openapi({ description: "where an ad break meets the window (written by the subtitle playlist): cues are cut there, so a cue across a break does not show over the ad" }),
         ts: z
           .string()
           .regex(/^\d{1,10}$/, "a 33-bit timestamp in decimal")
@@ -195,12 +191,12 @@ playback.openapi(
   }),
   async (c) => {
     const { lang, file, ...ref } = c.req.valid("param");
-    const { from, to, ts, token } = c.req.valid("query");
+    const { from, to, clip, ts, token } = c.req.valid("query");
     if (to <= from) return refuse(c, 400, "query.to: must be after from");
     const version = file.slice(0, -".vtt".length);
     const refused = await refusal(c.env, captionKey(ref.id, ref.route, ref.episode, lang, version), token);
     if (refused) return refuse(c, 403, refused);
-    const r = await captionSegment(c.env, new PlaybackRows(scopeOf(c), c.var.db), (p) => c.executionCtx.waitUntil(p), { ...ref, lang, version, from, to, ts });
+    const r = await captionSegment(c.env, new PlaybackRows(scopeOf(c), c.var.db), (p) => c.executionCtx.waitUntil(p), { ...ref, lang, version, from, to, clip, ts });
     if (!r.ok) return refuse(c, r.status, r.reason);
     return c.body(r.text, 200, { "Content-Type": VTT, "Cache-Control": r.immutable ? IMMUTABLE : SHORT });
   },

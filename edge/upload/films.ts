@@ -7,7 +7,7 @@ import { MediaCategory, MediaLocation, MediaType } from "../../schema/enums";
 import * as keys from "../../schema/keys";
 import { episodes, filmPeople, films, filmViews, uploadParts, uploads } from "../../schema/tables";
 import { retireJobs } from "../jobs";
-import { deletePrefix } from "../lib/storage";
+import { type DeletedObjects, askDelete, deleteAskedNow } from "../lib/storage";
 import { reindexFilmStatements } from "../catalog";
 
 const Name = z.string().trim().min(1).max(100);
@@ -66,7 +66,7 @@ export async function createFilm(db: DrizzleD1Database, id: string, input: FilmI
  * stay as "superseded" rows so a late callback of theirs deletes what they upload after this; the
  * film's finished jobs go with it. Open signed uploads for the film are aborted.
  */
-export async function deleteFilm(db: DrizzleD1Database, bucket: R2Bucket, id: string): Promise<{ objects: number }> {
+export async function deleteFilm(db: DrizzleD1Database, bucket: R2Bucket, id: string): Promise<DeletedObjects> {
   const now = Date.now();
   const openUploads = await db
     .select({ id: uploads.id, key: uploads.key, r2UploadId: uploads.r2UploadId })
@@ -82,6 +82,7 @@ export async function deleteFilm(db: DrizzleD1Database, bucket: R2Bucket, id: st
     db.delete(filmViews).where(eq(filmViews.filmId, id)),
     db.delete(episodes).where(eq(episodes.filmId, id)),
     db.delete(films).where(eq(films.id, id)),
+    askDelete(db, keys.filmPrefix(id), `film ${id} deleted`),
   ]);
   for (const u of openUploads) {
     await bucket
@@ -89,7 +90,7 @@ export async function deleteFilm(db: DrizzleD1Database, bucket: R2Bucket, id: st
       .abort()
       .catch(() => {});
   }
-  return { objects: await deletePrefix(bucket, keys.filmPrefix(id)) };
+  return deleteAskedNow(db, bucket, keys.filmPrefix(id));
 }
 
 /** Rewrites the film's people lists and search entries from its rows (what the triggers would write), idempotently. */

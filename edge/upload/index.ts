@@ -11,7 +11,7 @@ import { ApiError, describeZodError } from "../lib/errors";
 import { resourceApp } from "../lib/openapi";
 import { adminSecurity, refuse, refused } from "../lib/responses";
 import type { Sniffed } from "../lib/sniff";
-import { cleanupLater, deletePrefix } from "../lib/storage";
+import { DeletedObjectsShape, askDelete, cleanupLater, deleteAskedNow } from "../lib/storage";
 import { FilmInput, createFilm, deleteFilm, reindexFilm } from "./films";
 import { checkContentLength, receiveFormFile } from "./form-file";
 
@@ -89,13 +89,12 @@ export const upload = resourceApp()
       security,
       summary: "Delete a film: its rows, every object under it, its search entry",
       request: { params: FilmParam },
-      responses: { ...ok(z.object({ id: z.string(), deleted: z.literal(true), objects: z.number() })), ...refused(400, 401, 404) },
+      responses: { ...ok(z.object({ id: z.string(), deleted: z.literal(true), ...DeletedObjectsShape })), ...refused(400, 401, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       if (!(await filmExists(c.var.db, id))) return refuse(c, 404, `film ${id} not found`);
-      const { objects } = await deleteFilm(c.var.db, c.env.MEDIA, id);
-      return c.json({ id, deleted: true as const, objects }, 200);
+      return c.json({ id, deleted: true as const, ...(await deleteFilm(c.var.db, c.env.MEDIA, id)) }, 200);
     },
   )
   .openapi(
@@ -199,7 +198,7 @@ export const upload = resourceApp()
       security,
       summary: "Delete an episode (its files and row); `state` sets the film's state",
       request: { params: EpisodeParams, query: StateQuery },
-      responses: { ...ok(z.object({ deleted: z.literal(true), objects: z.number() })), ...refused(400, 401, 404) },
+      responses: { ...ok(z.object({ deleted: z.literal(true), ...DeletedObjectsShape })), ...refused(400, 401, 404) },
     }),
     async (c) => {
       const { route, id, episode } = c.req.valid("param");
@@ -222,9 +221,9 @@ export const upload = resourceApp()
             autoPosterKey: sql`CASE WHEN substr(${films.autoPosterKey}, 1, ${prefix.length}) = ${prefix} THEN NULL ELSE ${films.autoPosterKey} END`,
           })
           .where(eq(films.id, id)),
+        askDelete(db, prefix, `episode ${route}/${episode} of film ${id} deleted`),
       ]);
-      const objects = await deletePrefix(c.env.MEDIA, prefix);
-      return c.json({ deleted: true as const, objects }, 200);
+      return c.json({ deleted: true as const, ...(await deleteAskedNow(db, c.env.MEDIA, prefix)) }, 200);
     },
   )
   .openapi(

@@ -1,7 +1,7 @@
 // The pure caption modules: WebVTT/SRT parsing and every refusal, SRT → WebVTT, cue windows, segment
 // WebVTT, language tags, and the subtitle playlist built through the stitcher.
 import { describe, expect, it } from "vitest";
-import { CueIndex, canonicalLang, defaultLabel, parseCaptions, segmentVtt, srtTextToVtt, subtitlePlaylist, toVtt } from "../../edge/captions";
+import { CueIndex, canonicalLang, clipCues, defaultLabel, parseCaptions, segmentVtt, srtTextToVtt, subtitlePlaylist, toVtt } from "../../edge/captions";
 import { parseMediaPlaylist, stitch } from "../../edge/hls";
 import { count, lines, specProblems, vod } from "./hls-fixtures";
 
@@ -133,6 +133,19 @@ describe("CueIndex.window and segmentVtt", () => {
   });
 });
 
+describe("clipCues", () => {
+  const cues = [
+    { start: 1000, end: 9000 },
+    { start: 2000, end: 3000 },
+  ];
+  it("cuts only the sides named, to the window", () => {
+    expect(clipCues(cues, 2000, 6000, undefined)).toEqual(cues);
+    expect(clipCues(cues, 2000, 6000, "end")).toEqual([{ start: 1000, end: 6000 }, { start: 2000, end: 3000 }]);
+    expect(clipCues(cues, 2000, 6000, "start")).toEqual([{ start: 2000, end: 9000 }, { start: 2000, end: 3000 }]);
+    expect(clipCues(cues, 2000, 6000, "both")).toEqual([{ start: 2000, end: 6000 }, { start: 2000, end: 3000 }]);
+  });
+});
+
 describe("canonicalLang and defaultLabel", () => {
   it("canonicalises tags and refuses what is not one", () => {
     expect(canonicalLang("pt-br")).toEqual({ ok: true, lang: "pt-BR" });
@@ -159,7 +172,7 @@ describe("subtitlePlaylist", () => {
 
   it("has the video's segments, durations, discontinuities and cues; captions windows for content, empty WebVTT for ads", () => {
     const video = stitch({ content, contentStyle: style, ads: ads.map((a) => ({ ...a, style })), targetDuration: 7 });
-    const subs = subtitlePlaylist({ content, segmentUrl: (f, t) => `https://cdn.test/c/en/v.vtt?from=${f / 1000}&to=${t / 1000}`, emptyUrl: "https://cdn.test/empty.vtt", ads, targetDuration: 7 });
+    const subs = subtitlePlaylist({ content, segmentUrl: (f, t, clip) => `https://cdn.test/c/en/v.vtt?from=${f / 1000}&to=${t / 1000}${clip ? `&clip=${clip}` : ""}`, emptyUrl: "https://cdn.test/empty.vtt", ads, targetDuration: 7 });
     expect(specProblems(subs.text)).toEqual([]);
     const v = lines(video.text);
     const s = lines(subs.text);
@@ -171,11 +184,11 @@ describe("subtitlePlaylist", () => {
     expect(s.segments.map((x) => x.uri)).toEqual([
       ...Array(3).fill("https://cdn.test/empty.vtt"),
       "https://cdn.test/c/en/v.vtt?from=0&to=6",
-      "https://cdn.test/c/en/v.vtt?from=6&to=12",
+      "https://cdn.test/c/en/v.vtt?from=6&to=12&clip=end",
       ...Array(3).fill("https://cdn.test/empty.vtt"),
-      "https://cdn.test/c/en/v.vtt?from=12&to=18",
+      "https://cdn.test/c/en/v.vtt?from=12&to=18&clip=start",
       "https://cdn.test/c/en/v.vtt?from=18&to=24",
-      "https://cdn.test/c/en/v.vtt?from=24&to=28.5",
+      "https://cdn.test/c/en/v.vtt?from=24&to=28.5&clip=end",
       ...Array(3).fill("https://cdn.test/empty.vtt"),
     ]);
     expect(subs.text.trimEnd().endsWith("#EXT-X-ENDLIST")).toBe(true);

@@ -2,11 +2,15 @@
 // SUBTITLES renditions, the subtitle playlist against the stitched video variant of the same plan, caption
 // segments (cues, X-TIMESTAMP-MAP), media signing, and deletes.
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseMasterPlaylist } from "../../edge/hls";
 import { captionsPrefix } from "../../schema/keys";
 import { count, lines, specProblems } from "./hls-fixtures";
 import { body, call, onlyFilmAds, planOf, seedEpisode, seedFilmAd } from "./playback-fixtures";
+import { consumeQueueInTest, files, form, postForm } from "./upload-support";
+
+const queue = consumeQueueInTest();
+afterAll(() => queue.restore());
 
 const AUTH = { authorization: "Bearer test-admin-token" };
 const twoRenditions = () => [
@@ -51,6 +55,29 @@ function tsWithPts(pts: number): Uint8Array {
   return out;
 }
 
+/** An ISO BMFF box. */
+function box(type: string, ...parts: Array<Uint8Array | number[]>): Uint8Array {
+  const body = parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)));
+  const size = 8 + body.reduce((n, b) => n + b.length, 0);
+  const out = new Uint8Array(size);
+  new DataView(out.buffer).setUint32(0, size);
+  out.set(new TextEncoder().encode(type), 4);
+  let at = 8;
+  for (const b of body) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+const u32 = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+/** An fMP4 init section with two tracks (their ids and mdhd timescales) and a media segment with their tfdt. */
+function fmp4(tracks: Array<{ id: number; timescale: number; decode: number }>) {
+  const init = box("moov", ...tracks.map((t) => box("trak", box("tkhd", u32(0), u32(0), u32(0), u32(t.id), new Array(68).fill(0)), box("mdia", box("mdhd", u32(0), u32(0), u32(0), u32(t.timescale), u32(0), [0, 0, 0, 0])))));
+  const segment = box("moof", box("mfhd", u32(0), u32(1)), ...tracks.map((t) => box("traf", box("tfhd", u32(0x020000), u32(t.id)), box("tfdt", [1, 0, 0, 0], u32(Math.floor(t.decode / 2 ** 32)), u32(t.decode >>> 0)))));
+  const brand = new TextEncoder().encode("iso6");
+  return { init: Uint8Array.from([...box("ftyp", brand, u32(0)), ...init]), segment: Uint8Array.from([...box("styp", brand, u32(0)), ...segment, ...box("mdat", [1, 2, 3])]) };
+}
+
 describe("admin captions routes", () => {
   it("PUT answers 201 when new and 200 when replaced; GET lists; the stored WebVTT is normalised; DELETE 204 then 404", async () => {
     const ep = await seedEpisode({ renditions: twoRenditions() });
@@ -92,6 +119,17 @@ describe("admin captions routes", () => {
     expect(await objectsUnder(`${captionsPrefix(ep.filmId, ep.route, ep.episode)}pt-BR/`)).toEqual([]);
     const after = await (await call(capsPath(ep), { headers: AUTH })).json<{ captions: Array<{ lang: string }> }>();
     expect(after.captions.map((c) => c.lang)).toEqual(["en"]);
+  });
+
+  it("keeps an episode's captions across a new upload of its video", async () => {
+    const ep = await seedEpisode({ renditions: twoRenditions() });
+    expect((await put(ep, "en", SRT)).status).toBe(201);
+    const before = await storedColumn(ep);
+    const up = await postForm(`/api/v1/upload/media/resource/${ep.route}/${ep.filmId}/${ep.episode}`, form({}, { bytes: files.mp4() }));
+    expect(up.status, await up.clone().text()).toBe(200);
+    await queue.messageFor((await up.json<{ jobId: string }>()).jobId);
+    expect(await storedColumn(ep)).toBe(before);
+    expect(await objectsUnder(captionsPrefix(ep.filmId, ep.route, ep.episode))).toHaveLength(1);
   });
 
   it("answers 404 for an unknown film or episode and takes captions for an episode still processing", async () => {
@@ -171,6 +209,10 @@ describe("captions in playback", () => {
       ["en", "English"],
       ["fr", "Français"],
     ]);
+    // NAME is unique in the group: a second "English" is told apart by its tag.
+    expect((await call(`${capsPath(ep, "en-GB")}?label=English`, { method: "PUT", headers: AUTH, body: VTT }, cached)).status).toBe(201);
+    expect(parseMasterPlaylist(await body(await call(ep.path, {}, cached))).media!.map((x) => x.name)).toEqual(["English", "English (en-GB)", "Français"]);
+    expect((await call(capsPath(ep, "en-GB"), { method: "DELETE", headers: AUTH }, cached)).status).toBe(204);
     expect((await call(capsPath(ep, "fr"), { method: "DELETE", headers: AUTH }, cached)).status).toBe(204);
     expect(parseMasterPlaylist(await body(await call(ep.path, {}, cached))).media!.map((x) => x.language)).toEqual(["en"]);
 
@@ -204,14 +246,23 @@ describe("captions in playback", () => {
     expect(isAd.filter(Boolean)).toHaveLength(9);
     for (const [i, seg] of s.segments.entries()) {
       if (isAd[i]) expect(seg.uri).toBe("https://cdn.test/api/v1/resource/captions/empty.vtt");
-      else expect(seg.uri).toMatch(new RegExp(`^https://cdn\\.test${ep.path}/c/en/[0-9a-f-]{36}\\.vtt\\?from=\\d+\\.000&to=\\d+\\.000&ts=126000$`));
+      else expect(seg.uri).toMatch(new RegExp(`^https://cdn\\.test${ep.path}/c/en/[0-9a-f-]{36}\\.vtt\\?from=\\d+\\.000&to=\\d+\\.000(&clip=(start|end))?&ts=126000$`));
     }
     const empty = await call(s.segments[0]!.uri);
     expect([empty.status, empty.headers.get("content-type"), await empty.text()]).toEqual([200, "text/vtt; charset=utf-8", "WEBVTT\n\n"]);
 
-    // Content windows, in order, cover the content once: 0-6, 6-12, … 54-60.
-    const windows = s.segments.filter((_, i) => !isAd[i]).map((x) => [new URL(x.uri).searchParams.get("from"), new URL(x.uri).searchParams.get("to")]);
-    expect(windows).toEqual(Array.from({ length: 10 }, (_, i) => [`${i * 6}.000`, `${i * 6 + 6}.000`]));
+    // Content windows, in order, cover the content once: 0-6, 6-12, … 54-60; the ones beside a break cut cues there.
+    const windows = s.segments.filter((_, i) => !isAd[i]).map((x) => [new URL(x.uri).searchParams.get("from"), new URL(x.uri).searchParams.get("to"), new URL(x.uri).searchParams.get("clip")]);
+    const clips: Record<number, string> = { 4: "end", 5: "start", 9: "end" };
+    expect(windows).toEqual(Array.from({ length: 10 }, (_, i) => [`${i * 6}.000`, `${i * 6 + 6}.000`, clips[i] ?? null]));
+
+    // A cue across the mid-roll (content 30 s) shows until the ad and again after it, never over it.
+    expect((await put(ep, "fr", "1\n00:00:29,500 --> 00:00:31,000\nAcross the break\n")).status).toBe(201);
+    const fr = new URL(master.media![0]!.uri.replace("/s/en.m3u8", "/s/fr.m3u8"));
+    const frSegs = lines(await body(await call(fr.href))).segments.map((x) => x.uri).filter((u) => u.includes("/c/fr/"));
+    const cueOf = async (from: string) => (await (await call(frSegs.find((u) => new URL(u).searchParams.get("from") === from)!)).text()).split("\n\n")[1];
+    expect(await cueOf("24.000")).toBe("00:00:29.500 --> 00:00:30.000\nAcross the break\n");
+    expect(await cueOf("30.000")).toBe("00:00:30.000 --> 00:00:31.000\nAcross the break\n");
   });
 
   it("a caption segment holds exactly the cues overlapping its window, at content times, with X-TIMESTAMP-MAP", async () => {
@@ -284,6 +335,23 @@ describe("captions in playback", () => {
     // Off: no token in the URIs.
     const off = lines(await body(await call(parseMasterPlaylist(await body(await call(ep.path))).media![0]!.uri)));
     expect(off.segments.every((x) => !x.uri.includes("token="))).toBe(true);
+  });
+
+  it("fMP4 content: the MPEGTS base is the smallest tfdt over the tracks of the first segment, by the init's timescales", async () => {
+    const ep = await seedEpisode({ renditions: [{ name: "720p", bandwidth: 2_800_000, durations: Array(5).fill(4), container: "fmp4" }] });
+    const { init, segment } = fmp4([
+      { id: 1, timescale: 12800, decode: 12800 * 10 },
+      { id: 2, timescale: 48000, decode: 48000 * 10 + 480 },
+    ]);
+    await env.MEDIA.put(`${ep.prefix}720p/init_720p.mp4`, init);
+    await env.MEDIA.put(`${ep.prefix}720p/seg_00000.m4s`, segment);
+    expect((await put(ep, "en", SRT)).status).toBe(201);
+    const master = parseMasterPlaylist(await body(await call(ep.path)));
+    const subs = await body(await call(master.media![0]!.uri));
+    expect(subs).not.toMatch(/#EXT-X-(MAP|KEY)/);
+    const first = lines(subs).segments[0]!.uri;
+    expect(new URL(first).searchParams.get("ts")).toBe("900000");
+    expect(await (await call(first)).text()).toMatch(/^WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:900000,LOCAL:00:00:00.000\n/);
   });
 
   it("deleting the film or the episode deletes its caption objects", async () => {

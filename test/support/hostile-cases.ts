@@ -1103,6 +1103,7 @@ function captionCases() {
     ["a ts of 2^33", `?from=0&to=6&ts=${2 ** 33}`],
     ["a ts that is not a number", "?from=0&to=6&ts=abc"],
     ["a token of 5000 characters", `?from=0&to=6&token=${"t".repeat(5000)}`],
+    ["an unknown clip", "?from=0&to=6&clip=middle"],
   ] as const) {
     add(`captions: a caption segment with ${label} → 400`, 400, (fx) => segment(fx, q));
   }
