@@ -4,6 +4,8 @@
 //   npm run bench                       full run (100,000 films, 1 GiB upload; 12-20 min on 2 cores)
 //   npm run bench -- --quick            scaled down (10,000 films, 100 MiB, shorter runs) for a fast check
 //   npm run bench -- --only catalog,playback      some sections only
+//   npm run bench -- --only captions             subtitle playlist and caption segments vs the stitched variant,
+//                                                and SRT→WebVTT of a 2-hour film (no seeded catalog needed)
 //   options: --films N  --seconds S (per endpoint)  --connections C  --upload-mib M  --clip-seconds S
 //            --state DIR (use this already seeded edge state instead of seeding a fresh one; dev aid)
 //   npm run bench -- --render bench/results.json   rewrite BENCHMARKS.md from a run's results (no new run)
@@ -25,8 +27,9 @@ import { BENCH_ADMIN_TOKEN, ROOT, migrate, startDevEdge } from "./lib/services";
 import { runHotBench } from "./hot";
 import { runMemoryBench } from "./memory";
 import { runPlaybackBench } from "./playback";
+import { runCaptionsBench } from "./captions";
 
-const SECTIONS = ["stitch", "transcode", "catalog", "playback", "hot", "memory"] as const;
+const SECTIONS = ["stitch", "transcode", "catalog", "playback", "captions", "hot", "memory"] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -142,12 +145,14 @@ await section("transcode", async () =>
   childBench("bench/transcode.ts", "bench/out/transcode.json", { BENCH_SECONDS: String(settings.transcodeSeconds), BENCH_RUNS: String(settings.transcodeRuns) }),
 );
 
-if (want("catalog") || want("playback") || want("hot")) {
+if (want("catalog") || want("playback") || want("captions") || want("hot")) {
   const own = values.state === undefined;
+  // Captions alone need the episode fixture only, not a seeded catalog.
+  const seed = own && (want("catalog") || want("playback") || want("hot"));
   const state = own ? mkdtempSync(path.join(tmpdir(), "bench-edge-")) : path.resolve(values.state!);
   try {
     let seedSeconds: number | null = null;
-    if (own) {
+    if (seed) {
       log(`\n== seeding ${settings.films} films into a fresh edge state ==`);
       const t0 = Date.now();
       const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "scripts/seed.ts"), "--films", String(settings.films), "--persist-to", state], {
@@ -167,7 +172,7 @@ if (want("catalog") || want("playback") || want("hot")) {
     let variant = "";
     try {
       await storeHlsFixture(edge.url, fixture);
-      specs = await catalogSpecs(edge.url, fixture.filmId);
+      if (want("catalog") || want("hot")) specs = await catalogSpecs(edge.url, fixture.filmId);
       await section("catalog", async () => {
         const suite = await runCatalogBench(edge.url, specs, load);
         log("query set: search texts of every kind and filter combinations");
@@ -177,6 +182,11 @@ if (want("catalog") || want("playback") || want("hot")) {
       await section("playback", async () => {
         const result = await runPlaybackBench(edge.url, fixture, load);
         variant = result.endpoints[1]?.path ?? "";
+        return { ...load, contentSeconds: fixture.contentSeconds, segmentSeconds: fixture.segmentSeconds, ...result };
+      });
+      // After playback: the captions it stores change the master playlist the playback section measures.
+      await section("captions", async () => {
+        const result = await runCaptionsBench(edge.url, fixture, { ...load, adminToken: BENCH_ADMIN_TOKEN });
         return { ...load, contentSeconds: fixture.contentSeconds, segmentSeconds: fixture.segmentSeconds, ...result };
       });
     } finally {
@@ -200,7 +210,7 @@ if (want("catalog") || want("playback") || want("hot")) {
       }
     }
   } catch (e) {
-    for (const s of ["catalog", "playback", "hot"] as const) {
+    for (const s of ["catalog", "playback", "captions", "hot"] as const) {
       if (want(s) && !results.sections[s]) results.sections[s] = { seconds: 0, error: (e as Error).message };
     }
     log(`catalog/playback setup FAILED: ${(e as Error).stack}`);

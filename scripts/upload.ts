@@ -4,6 +4,12 @@
 //   npm run upload -- ./film.mp4 --film <id> --route line1 --episode 1 [--state "updated to episode 1"]
 //   npm run upload -- ./ad.mp4 --ad FILM --expires 2030-01-01T00:00:00Z
 //
+// Captions of an episode (WebVTT or SRT, at most 1 MiB; the edge converts SRT and checks every cue):
+//   npm run upload -- --captions ./en.srt --lang en [--label English] --film <id> --route line1 --episode 1
+//   npm run upload -- --list-captions --film <id> --route line1 --episode 1
+//   npm run upload -- --delete-captions en --film <id> --route line1 --episode 1
+// They print the edge's answer as JSON; a refusal (4xx) prints the edge's reason and exits 1.
+//
 // Options: --edge <url> (default http://127.0.0.1:8787, or EDGE_URL), --token <admin token> (or
 // ADMIN_TOKEN, default dev-admin-token), --part-size <MiB> (8-64, default 16), --concurrency <n>
 // (default 3), --no-wait (do not follow the job), --poll <seconds> (default 2).
@@ -58,6 +64,21 @@ interface UploadView {
 class CliError extends Error {}
 class HelpRequested extends Error {}
 
+/** What to do with an episode's captions instead of uploading a video. */
+type CaptionsTask =
+  | { kind: "put"; file: string; lang: string; label?: string }
+  | { kind: "list" }
+  | { kind: "delete"; lang: string };
+
+interface CaptionsOptions {
+  task: CaptionsTask;
+  filmId: string;
+  route: string;
+  episode: string;
+  edge: string;
+  token: string;
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   ".mp4": "video/mp4",
   ".m4v": "video/mp4",
@@ -73,29 +94,100 @@ function usage(): string {
   return [
     "usage: npm run upload -- <file> --film <id> --route <name> --episode <name> [--state <text>]",
     "       npm run upload -- <file> --ad FILM --expires <RFC 3339 time>",
+    "       npm run upload -- --captions <file.vtt|file.srt> --lang <BCP 47 tag> [--label <name>] --film <id> --route <name> --episode <name>",
+    "       npm run upload -- --list-captions | --delete-captions <lang>  --film <id> --route <name> --episode <name>",
     "options: --edge <url> --token <admin token> --part-size <MiB> --concurrency <n> --no-wait --poll <s>",
   ].join("\n");
+}
+
+const OPTIONS = {
+  film: { type: "string" },
+  route: { type: "string" },
+  episode: { type: "string" },
+  state: { type: "string" },
+  ad: { type: "string" },
+  expires: { type: "string" },
+  edge: { type: "string" },
+  token: { type: "string" },
+  "part-size": { type: "string" },
+  concurrency: { type: "string" },
+  "no-wait": { type: "boolean" },
+  poll: { type: "string" },
+  captions: { type: "string" },
+  lang: { type: "string" },
+  label: { type: "string" },
+  "list-captions": { type: "boolean" },
+  "delete-captions": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const edgeOf = (value: string | undefined, env: NodeJS.ProcessEnv) => (value ?? env.EDGE_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
+const tokenOf = (value: string | undefined, env: NodeJS.ProcessEnv) => value ?? env.ADMIN_TOKEN ?? "dev-admin-token";
+
+/** The captions options when the arguments ask for a captions task, else null (a video upload). */
+export function parseCaptionsOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): CaptionsOptions | null {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const asked = [values.captions !== undefined, values["list-captions"] === true, values["delete-captions"] !== undefined].filter(Boolean).length;
+  if (asked === 0) {
+    if (values.lang !== undefined || values.label !== undefined) throw new CliError(`--lang and --label go with --captions\n${usage()}`);
+    return null;
+  }
+  if (values.help) throw new HelpRequested(usage());
+  if (asked > 1) throw new CliError("one of --captions, --list-captions and --delete-captions, please");
+  if (positionals.length > 0) throw new CliError(`--captions takes the caption file; no other file, please\n${usage()}`);
+  if (!values.film || !values.route || !values.episode) throw new CliError(`--film, --route and --episode are required\n${usage()}`);
+  let task: CaptionsTask;
+  if (values.captions !== undefined) {
+    if (!values.lang) throw new CliError("--lang: the captions' language, a BCP 47 tag such as en, pt-BR or zh-Hans");
+    task = { kind: "put", file: path.resolve(values.captions), lang: values.lang, ...(values.label !== undefined ? { label: values.label } : {}) };
+  } else if (values["delete-captions"] !== undefined) {
+    task = { kind: "delete", lang: values["delete-captions"] };
+  } else {
+    task = { kind: "list" };
+  }
+  return { task, filmId: values.film, route: values.route, episode: values.episode, edge: edgeOf(values.edge, env), token: tokenOf(values.token, env) };
+}
+
+/** Runs a captions task; answers the exit code (0 done, 1 the edge refused). */
+async function captions(opts: CaptionsOptions): Promise<number> {
+  const admin = new AdminClient(opts.edge, opts.token);
+  const { task, filmId, route, episode } = opts;
+  const where = `${filmId} ${route}/${episode}`;
+  try {
+    if (task.kind === "put") {
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(task.file);
+      } catch (e) {
+        throw new CliError(`${task.file}: ${(e as Error).message}`);
+      }
+      const stored = await admin.putCaptions(filmId, route, episode, task.lang, bytes, task.label);
+      const { created, ...entry } = stored;
+      process.stderr.write(`${created ? "added" : "replaced"} the ${entry.label} (${entry.lang}) captions of ${where}: ${entry.cues} cues from ${entry.format.toUpperCase()}\n`);
+      process.stdout.write(`${JSON.stringify({ ...entry, status: created ? "created" : "replaced" })}\n`);
+    } else if (task.kind === "list") {
+      const list = await admin.listCaptions(filmId, route, episode);
+      process.stderr.write(list.length ? list.map((c) => `${c.lang}\t${c.label}\t${c.cues} cues\t${c.bytes} bytes\t${c.updatedAt}\n`).join("") : `no captions on ${where}\n`);
+      process.stdout.write(`${JSON.stringify({ captions: list })}\n`);
+    } else {
+      await admin.deleteCaptions(filmId, route, episode, task.lang);
+      process.stderr.write(`deleted the ${task.lang} captions of ${where}\n`);
+      process.stdout.write(`${JSON.stringify({ lang: task.lang, status: "deleted" })}\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (!(e instanceof AdminError)) throw e;
+    // The edge's refusal: its reason says what to fix.
+    process.stderr.write(`upload: ${e.status} ${e.reason}\n`);
+    return 1;
+  }
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Options {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      film: { type: "string" },
-      route: { type: "string" },
-      episode: { type: "string" },
-      state: { type: "string" },
-      ad: { type: "string" },
-      expires: { type: "string" },
-      edge: { type: "string" },
-      token: { type: "string" },
-      "part-size": { type: "string" },
-      concurrency: { type: "string" },
-      "no-wait": { type: "boolean" },
-      poll: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: OPTIONS,
   });
   if (values.help) throw new HelpRequested(usage());
   if (positionals.length !== 1) throw new CliError(`one file to upload, please\n${usage()}`);
@@ -115,8 +207,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   return {
     file: path.resolve(positionals[0]!),
     target,
-    edge: (values.edge ?? env.EDGE_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, ""),
-    token: values.token ?? env.ADMIN_TOKEN ?? "dev-admin-token",
+    edge: edgeOf(values.edge, env),
+    token: tokenOf(values.token, env),
     partSize: partSizeMiB * MiB,
     concurrency,
     wait: !values["no-wait"],
@@ -324,6 +416,8 @@ async function follow(opts: Options, jobId: string): Promise<JobView> {
 
 export async function main(argv = process.argv.slice(2)): Promise<number> {
   try {
+    const captionsOpts = parseCaptionsOptions(argv);
+    if (captionsOpts) return await captions(captionsOpts);
     const opts = parseOptions(argv);
     const result = await upload(opts);
     const { stateAt, ...summary } = result;

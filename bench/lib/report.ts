@@ -4,6 +4,7 @@
 import type { Flatness, MemoryResult, TransferFigures, WorkerdAround } from "../memory";
 import type { HotResult } from "../hot";
 import type { PlaybackResult } from "../playback";
+import type { CaptionsResult } from "../captions";
 import type { QuerySetResult } from "../catalog";
 import type { EndpointFigures, SuiteResult } from "./endpoints";
 import { median } from "./load";
@@ -16,7 +17,7 @@ export interface BenchResults {
   mode: "quick" | "full";
   machine: Machine;
   settings: Record<string, number>;
-  sections: Partial<Record<"stitch" | "transcode" | "catalog" | "playback" | "hot" | "memory", Section>>;
+  sections: Partial<Record<"stitch" | "transcode" | "catalog" | "playback" | "captions" | "hot" | "memory", Section>>;
   totalSeconds: number;
   /** Sections replaced by a later full-scale run of some sections (`--merge`): that run's command and date. */
   mergedSections?: Record<string, { command: string; date: string }>;
@@ -202,6 +203,61 @@ function playbackSection(s: Section | undefined): string {
     `The first variant request of a fresh isolate read ${d.cold.cost["x-r2-reads"] ?? "?"} playlists from R2 (every rendition's, for a common target duration, and the ads'); ` +
       "after that they come from the isolate's LRU cache, so a variant request costs one D1 batch and the stitch. " +
       "The master playlist does not report its cost in headers; by its code it is one D1 batch (the episode and the random ad pick) and an HMAC to sign the plan, no R2 read.",
+  );
+  return out.join("\n");
+}
+
+type CaptionsData = CaptionsResult & { connections: number; seconds: number; contentSeconds: number; segmentSeconds: number };
+
+function captionsSection(s: Section | undefined): string {
+  const out = ["## 3c. Captions", ""];
+  const no = failed(s);
+  if (no) return [...out, no].join("\n");
+  const d = (s as { data: CaptionsData }).data;
+  const variant = d.endpoints[0]!;
+  const byName = new Map(d.vsVariant.map((r) => [r.name, r]));
+  out.push(
+    `Command: \`npm run bench -- --only captions\` (bench/captions.ts; also part of \`npm run bench\`), the playback section's edge and episode ` +
+      `(${d.contentSeconds} s, ${d.segmentSeconds} s segments, two FILM ads stitched in). One language of a 2-hour film's captions, ` +
+      `${int(d.file.cues)} cues (${f1(d.file.srtBytes / 1024)} KiB of SRT, stored as ${f1(d.file.vttBytes / 1024)} KiB of WebVTT), ` +
+      "is uploaded through the admin API; the subtitle playlist and the caption segment URLs are the ones the master and the subtitle playlist give. " +
+      `The subtitle playlist has ${d.segments.subtitles} segments for the variant's ${d.segments.variant} (the same timeline, ads included); ` +
+      `a caption segment here is ${int(d.segments.captionSegmentBytes)} bytes` +
+      (d.segments.emptyAdSegmentBytes !== null ? `, an ad's empty one ${d.segments.emptyAdSegmentBytes}` : "") +
+      `. Every **× variant** compares a route with the stitched variant playlist measured in the same run.`,
+    "",
+    table(
+      ["request", "R2 reads", "bytes", "alone p50 (ms)", "alone p90 (ms)", "alone × variant", "load p50 (ms)", "load p99 (ms)", "req/s", "× ping", "req/s × variant"],
+      ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+      d.endpoints.map((e, i) => {
+        const r = byName.get(e.name);
+        const alone = d.paired.rows[i]!;
+        return [
+          e.name,
+          e.probe.cost["x-r2-reads"] ?? "–",
+          int(e.probe.bytes),
+          ms(alone.medianMs),
+          ms(alone.p90Ms),
+          i === 0 ? "1.00×" : ratio(alone.vsVariant),
+          f0(e.p50Ms),
+          f0(e.p99Ms),
+          f0(e.rps),
+          ratio(e.throughputRatio),
+          r ? ratio(r.throughputRatio) : "1.00×",
+        ];
+      }),
+    ),
+    "",
+    baselineLine(d.baseline),
+    "",
+    `**Alone**: ${d.paired.rounds} rounds of one request per route at a time, on a fresh connection each, the routes taking turns (order rotated each round); ` +
+      "**alone × variant** is the median over rounds of the route's latency over the variant's in the same round, the figure least moved by the shared machine. " +
+      `**Load**: autocannon as in the other sections (${d.connections} connections, ${d.seconds} s per route); **req/s × variant** is the route's ratio to ping over the variant's (each against the ping runs just before and after it). ` +
+      "Caption segments report no cost headers: by the code they read no D1 (the `ts=` in their URL carries the timeline base) and, once an isolate has parsed the stored WebVTT (kept in an LRU), no R2 either; the subtitle playlist costs what the variant does (the same rows and the same stitcher) plus building its synthetic playlists.",
+    "",
+    `**Parsing** (in-process, median of ${d.parse.samples} runs after a warm-up): the upload route checks and converts the ${int(d.file.cues)}-cue SRT to WebVTT in ${ms(d.parse.medianMs)} ms ` +
+      `(p90 ${ms(d.parse.p90Ms)} ms, ${f1(d.parse.usPerCue)} µs per cue), once per upload; the caption segment route parses the stored WebVTT in ${ms(d.parseStored.medianMs)} ms ` +
+      `(p90 ${ms(d.parseStored.p90Ms)} ms), once per isolate and file. Against ${f0(variant.p50Ms)} ms p50 for one stitched variant request under load, neither is what a viewer waits for.`,
   );
   return out.join("\n");
 }
@@ -410,7 +466,7 @@ export function renderMarkdown(r: BenchResults): string {
     "```sh",
     "npm run bench                 # everything, writes BENCHMARKS.md and bench/results.json (12-20 min on 2 cores)",
     "npm run bench -- --quick      # scaled down (10,000 films, 100 MiB upload, 2 s per route): bench/out/BENCHMARKS.md",
-    "npm run bench -- --only catalog,playback   # some sections (stitch, transcode, catalog, playback, hot, memory): bench/out/",
+    "npm run bench -- --only catalog,playback   # some sections (stitch, transcode, catalog, playback, captions, hot, memory): bench/out/",
     "npm run bench:stitch          # the stitcher alone (bench/out/stitch.json)",
     "npm run bench:transcode       # the transcoder alone (bench/out/transcode.json)",
     "```",
@@ -435,6 +491,8 @@ export function renderMarkdown(r: BenchResults): string {
     playbackSection(r.sections.playback),
     "",
     hotSection(r.sections.hot),
+    "",
+    captionsSection(r.sections.captions),
     "",
     transcodeSection(r.sections.transcode),
     "",

@@ -47,6 +47,20 @@ async function fetchRetryingStaleSockets(url: string, init: RequestInit, tries =
   }
 }
 
+/** One language of an episode's captions, as the admin API lists it. */
+export interface CaptionsEntry {
+  lang: string;
+  label: string;
+  cues: number;
+  bytes: number;
+  updatedAt: string;
+}
+
+/** What a caption upload answers. */
+export interface CaptionsStored extends CaptionsEntry {
+  format: "vtt" | "srt";
+}
+
 export class AdminError extends Error {
   constructor(
     readonly method: string,
@@ -85,7 +99,7 @@ export class AdminClient {
   async request<T>(method: string, route: string, body?: BodyInit | object): Promise<{ status: number; json: T }> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     let payload: BodyInit | undefined;
-    if (body === undefined || body instanceof FormData || typeof body === "string") payload = body;
+    if (body === undefined || body instanceof FormData || typeof body === "string" || body instanceof Blob || body instanceof Uint8Array || body instanceof ArrayBuffer) payload = body as BodyInit | undefined;
     else {
       payload = JSON.stringify(body);
       headers["content-type"] = "application/json";
@@ -149,6 +163,32 @@ export class AdminClient {
       "/api/v1/upload/ad",
       this.form(file, { advertisement_type: type, expired_time: expiresAt.toISOString() }),
     );
+  }
+
+  /** `…/films/{id}/episodes/{route}/{episode}/captions`, the base of an episode's caption routes. */
+  captionsRoute(filmId: string, route: string, episode: string, lang?: string): string {
+    const base = `/api/v1/admin/films/${encodeURIComponent(filmId)}/episodes/${encodeURIComponent(route)}/${encodeURIComponent(episode)}/captions`;
+    return lang === undefined ? base : `${base}/${encodeURIComponent(lang)}`;
+  }
+
+  /**
+   * Stores an episode's captions in one language (the file's bytes: WebVTT or SRT, the edge tells which);
+   * replaces the language's earlier file. Answers the stored entry and whether it was new (201) or replaced (200).
+   */
+  async putCaptions(filmId: string, route: string, episode: string, lang: string, file: Uint8Array | string, label?: string): Promise<CaptionsStored & { created: boolean }> {
+    const q = label !== undefined ? `?label=${encodeURIComponent(label)}` : "";
+    const where = `${this.captionsRoute(filmId, route, episode, lang)}${q}`;
+    const r = await this.request<CaptionsStored>("PUT", where, file);
+    if (r.status !== 200 && r.status !== 201) throw new AdminError("PUT", where, r.status, (r.json as { reason?: string } | null)?.reason ?? JSON.stringify(r.json));
+    return { ...r.json, created: r.status === 201 };
+  }
+
+  async listCaptions(filmId: string, route: string, episode: string): Promise<CaptionsEntry[]> {
+    return (await this.call<{ captions: CaptionsEntry[] }>("GET", this.captionsRoute(filmId, route, episode))).captions;
+  }
+
+  async deleteCaptions(filmId: string, route: string, episode: string, lang: string): Promise<void> {
+    await this.call<unknown>("DELETE", this.captionsRoute(filmId, route, episode, lang));
   }
 
   job(id: string) {

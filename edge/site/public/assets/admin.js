@@ -1,5 +1,6 @@
 // The admin page: asks for the admin token (kept in sessionStorage, i.e. this tab only), then
-// creates films, sets posters and uploads episodes and ads with upload and transcode progress.
+// creates films, sets posters, uploads episodes and ads with upload and transcode progress, and
+// manages an episode's captions.
 import { LOCATIONS, TYPES, categoriesOf, el, getJson, options, seg } from "./api.js";
 import { followJob, multipartUpload, send } from "./upload.js";
 
@@ -222,6 +223,91 @@ $("ad-form").addEventListener("submit", (ev) => {
     progress(form, "upload", 1);
     progress(form, "job", 1, "not needed");
     status(form, `Ad ${answer?.id ?? ""} is live.`);
+  });
+});
+
+// --- captions ----------------------------------------------------------------------------------
+
+const captionsForm = $("captions-form");
+
+/** The episode the captions form names, and its captions route. */
+function captionsTarget() {
+  const f = new FormData(captionsForm);
+  const film = String(f.get("film") ?? "").trim();
+  const route = String(f.get("route") ?? "").trim();
+  const episode = String(f.get("episode") ?? "").trim();
+  if (!film || !route || !episode) throw new Error("name the film, route and episode");
+  return { film, route, episode, path: `/api/v1/admin/films/${seg(film)}/episodes/${seg(route)}/${seg(episode)}/captions` };
+}
+
+async function loadCaptions() {
+  const { path } = captionsTarget();
+  const { captions = [] } = (await api("GET", path)) ?? {};
+  $("captions").replaceChildren(
+    ...(captions.length === 0
+      ? [el("tr", {}, el("td", { colspan: "6", text: "No captions yet." }))]
+      : captions.map((c) =>
+          el(
+            "tr",
+            { "data-lang": c.lang },
+            el("td", {}, el("code", { text: c.lang })),
+            el("td", { text: c.label }),
+            el("td", { text: String(c.cues) }),
+            el("td", { text: c.bytes < 1024 ? `${c.bytes} B` : `${(c.bytes / 1024).toFixed(1)} KiB` }),
+            el("td", { text: c.updatedAt ?? "" }),
+            el(
+              "td",
+              {},
+              el("button", {
+                type: "button",
+                class: "secondary",
+                "aria-label": `Delete the ${c.label} (${c.lang}) captions`,
+                text: "Delete",
+                onclick: () => deleteCaptions(c),
+              }),
+            ),
+          ),
+        )),
+  );
+  return captions;
+}
+
+function deleteCaptions(c) {
+  busy(captionsForm, async () => {
+    const { path } = captionsTarget();
+    await api("DELETE", `${path}/${seg(c.lang)}`);
+    // The list first: the status says the whole change is on the page.
+    await loadCaptions();
+    status(captionsForm, `Deleted the ${c.label} (${c.lang}) captions.`);
+  });
+}
+
+$("captions-list").addEventListener("click", () =>
+  busy(captionsForm, async () => {
+    const list = await loadCaptions();
+    status(captionsForm, `${list.length} language${list.length === 1 ? "" : "s"}.`);
+  }),
+);
+
+captionsForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  busy(captionsForm, async () => {
+    const { path } = captionsTarget();
+    const f = new FormData(captionsForm);
+    const lang = String(f.get("lang") ?? "").trim();
+    const label = String(f.get("label") ?? "").trim();
+    const file = f.get("file");
+    if (!lang) throw new Error("the captions' language, e.g. en");
+    if (!(file instanceof File) || file.size === 0) throw new Error("choose a .vtt or .srt file");
+    status(captionsForm, "Uploading…");
+    // The file's bytes as they are: the edge tells WebVTT from SRT and names any bad line.
+    const stored = await getJson(`${path}/${seg(lang)}${label ? `?label=${encodeURIComponent(label)}` : ""}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token()}`, "content-type": file.type || "application/octet-stream" },
+      body: file,
+    });
+    await loadCaptions();
+    status(captionsForm, `Stored ${stored.label} (${stored.lang}): ${stored.cues} cue${stored.cues === 1 ? "" : "s"} from ${String(stored.format).toUpperCase()}.`);
   });
 });
 

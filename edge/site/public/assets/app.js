@@ -8,7 +8,7 @@ import { createPlayer } from "./player.js";
 const PAGE = 24;
 const $ = (id) => document.getElementById(id);
 
-const player = createPlayer({ video: $("video"), badge: $("ad-badge"), status: $("player-status"), container: $("player"), seek: $("seek") });
+const player = createPlayer({ video: $("video"), badge: $("ad-badge"), status: $("player-status"), container: $("player"), seek: $("seek"), cc: $("cc") });
 let listState = null;
 
 function setStatus(node, text, isError = false) {

@@ -1,9 +1,46 @@
 // The video player: hls.js (served from this origin) on a <video>, with an "Ad" badge shown while
-// the fragment being played is an ad (see ad-markers.js for how ads are recognised).
+// the fragment being played is an ad (see ad-markers.js for how ads are recognised), seek previews
+// (storyboard.js) and a CC menu of the master's subtitle renditions (EXT-X-MEDIA TYPE=SUBTITLES):
+// hls.js loads the chosen one and the browser renders its cues (a native text track).
 import { findAds } from "./ad-markers.js";
 import { STORYBOARD_DATA_ID, contentTime, cueAt, parseStoryboard } from "./storyboard.js";
 
-export function createPlayer({ video, badge, status, container, seek }) {
+/** The viewer's last captions choice (a language tag, or "off"), for the next episode too. */
+const CAPTIONS_KEY = "edge-stream.captions";
+
+/**
+ * hls.js 1.7 loads subtitle fragments far ahead of the video. One whose discontinuity's video timestamps are
+ * not known yet is kept for later, but the next timestamps found for any *other* discontinuity make hls.js give
+ * it up ("Subtitle discontinuity domain does not match main") and never load it again. With ads stitched in,
+ * every break adds two discontinuities, so the captions after a mid-roll went missing now and then (seen in
+ * test/e2e/browser-captions.test.ts; hls.js issue #7347 is this race). This hands such a fragment back to
+ * hls.js, as the FRAG_LOADED it was, once the video's timestamps for its discontinuity are found.
+ */
+function keepEarlySubtitleFragments(hls, Hls) {
+  const loaded = new Map();
+  const waiting = [];
+  hls.on(Hls.Events.FRAG_LOADED, (_e, data) => {
+    if (data.frag.type === "subtitle") loaded.set(data.frag, data);
+  });
+  hls.on(Hls.Events.SUBTITLE_FRAG_PROCESSED, (_e, data) => {
+    const load = loaded.get(data.frag);
+    loaded.delete(data.frag);
+    if (!data.success && load && /discontinuity domain/.test(data.error?.message ?? "")) waiting.push(load);
+  });
+  // Registered after hls.js's own handlers: its timeline controller has the new timestamps by now.
+  hls.on(Hls.Events.INIT_PTS_FOUND, (_e, data) => {
+    if (data.id !== "main") return;
+    const known = (cc) => (data.timestampOffsets ? Boolean(data.timestampOffsets[cc]) : cc === data.frag?.cc);
+    for (let i = waiting.length - 1; i >= 0; i--) {
+      if (!known(waiting[i].frag.cc)) continue;
+      const [load] = waiting.splice(i, 1);
+      loaded.set(load.frag, load);
+      hls.trigger(Hls.Events.FRAG_LOADED, load);
+    }
+  });
+}
+
+export function createPlayer({ video, badge, status, container, seek, cc }) {
   let hls = null;
   /** Seek previews: the storyboard's cues, and where the ads sit in the timeline (previews are the content's). */
   let cues = [];
@@ -76,6 +113,37 @@ export function createPlayer({ video, badge, status, container, seek }) {
     });
   }
 
+  const ccSelect = cc?.querySelector("select");
+
+  /** The CC menu: Off, then hls.js's subtitle tracks (the master's SUBTITLES renditions), in its order. */
+  function showSubtitleTracks(tracks) {
+    container.dataset.subtitleTracks = JSON.stringify(tracks.map((t) => ({ name: t.name, lang: t.lang ?? "" })));
+    if (!ccSelect) return;
+    const off = new Option("Off", "-1");
+    ccSelect.replaceChildren(off, ...tracks.map((t, i) => new Option(t.lang && t.lang !== t.name ? `${t.name} (${t.lang})` : t.name, String(i))));
+    cc.hidden = tracks.length === 0;
+    let wanted = null;
+    try {
+      wanted = localStorage.getItem(CAPTIONS_KEY);
+    } catch {
+      // storage disabled: no memory of the choice
+    }
+    const again = tracks.findIndex((t) => t.lang && t.lang === wanted);
+    if (again >= 0 && hls) hls.subtitleTrack = again;
+    ccSelect.value = String(hls?.subtitleTrack ?? -1);
+  }
+
+  ccSelect?.addEventListener("change", () => {
+    if (!hls) return;
+    const id = Number(ccSelect.value);
+    hls.subtitleTrack = id;
+    try {
+      localStorage.setItem(CAPTIONS_KEY, id < 0 ? "off" : (hls.subtitleTracks[id]?.lang ?? "off"));
+    } catch {
+      // storage disabled
+    }
+  });
+
   function stop() {
     hls?.destroy();
     hls = null;
@@ -83,6 +151,10 @@ export function createPlayer({ video, badge, status, container, seek }) {
     adRanges = [];
     if (seek) seek.hidden = true;
     container.dataset.storyboard = "0";
+    if (cc) cc.hidden = true;
+    ccSelect?.replaceChildren();
+    container.dataset.subtitleTracks = "[]";
+    container.dataset.subtitleTrack = "-1";
     adsByLevel.clear();
     rangesByLevel.clear();
     breakSources = [];
@@ -99,6 +171,7 @@ export function createPlayer({ video, badge, status, container, seek }) {
     const Hls = window.Hls;
     if (Hls?.isSupported()) {
       hls = new Hls({ enableWorker: true, backBufferLength: 30 });
+      keepEarlySubtitleFragments(hls, Hls);
       hls.on(Hls.Events.MANIFEST_LOADED, (_e, data) => {
         // XHR loader (the default) or fetch loader: either way the master's response headers.
         const net = data.networkDetails;
@@ -117,6 +190,11 @@ export function createPlayer({ video, badge, status, container, seek }) {
       hls.on(Hls.Events.MANIFEST_LOADED, (_e, data) => {
         const track = data.sessionData?.[STORYBOARD_DATA_ID]?.VALUE;
         if (track) void loadStoryboard(track);
+      });
+      hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) => showSubtitleTracks(data.subtitleTracks ?? []));
+      hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, (_e, data) => {
+        container.dataset.subtitleTrack = String(data.id);
+        if (ccSelect) ccSelect.value = String(data.id);
       });
       hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => {
         const on = adsByLevel.get(data.frag.level)?.has(data.frag.sn) ?? false;
