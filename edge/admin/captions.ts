@@ -15,6 +15,7 @@ import type { AppEnv } from "../env";
 import { resourceApp } from "../lib/openapi";
 import { adminSecurity, reasonDoc, refuse, refused } from "../lib/responses";
 import { cleanupLater } from "../lib/storage";
+import { boundedBytes } from "../lib/bounded-body";
 
 /** The largest caption file accepted: a long film's subtitles are a few hundred KiB. */
 export const MAX_CAPTION_BYTES = 1024 * 1024;
@@ -82,33 +83,6 @@ async function rewrite(c: C, id: string, route: string, episode: string, lang: s
   return { existed: !!row && update!.meta.changes > 0, previous: row ? validCaptions(JSON.parse(row.captions)).find((e) => e.lang === lang) : undefined };
 }
 
-/** The body, up to `max` bytes; "too large" as soon as it is known to be larger (from Content-Length, or while reading). */
-async function boundedBytes(req: Request, max: number): Promise<Uint8Array | "too large"> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (Number.isFinite(declared) && declared > max) return "too large";
-  if (!req.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return "too large";
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const ch of chunks) {
-    out.set(ch, at);
-    at += ch.length;
-  }
-  return out;
-}
-
 export const adminCaptions = resourceApp()
   .openapi(
     createRoute({
@@ -143,7 +117,7 @@ export const adminCaptions = resourceApp()
       const existing = await current(c, id, route, episode);
       if (typeof existing === "string") return refuse(c, 404, existing);
       const body = await boundedBytes(c.req.raw, MAX_CAPTION_BYTES);
-      if (body === "too large") return refuse(c, 413, `captions: the file is larger than ${MAX_CAPTION_BYTES} bytes`);
+      if (!body) return refuse(c, 413, `captions: the file is larger than ${MAX_CAPTION_BYTES} bytes`);
       const parsed = parseCaptions(body);
       if (!parsed.ok) return refuse(c, 400, `captions: ${parsed.reason}`);
 

@@ -20,6 +20,7 @@ import { fetchableUrl } from "./urls";
 import { type EventUrls, type MediaFile, type VastAd, type VastDoc, TRACKED_EVENTS, noEvents, podOf, vastFromNode } from "./vast";
 import { isVmapRoot, offsetSeconds, vmapFromRoot } from "./vmap";
 import { MAX_XML_BYTES, type XmlNode, one, parseXml } from "./xml";
+import { boundedBytes } from "../lib/bounded-body";
 
 export const MAX_WRAPPER_DEPTH = 5;
 
@@ -270,30 +271,7 @@ function mergeEvents(a: EventUrls, b: EventUrls): EventUrls {
 
 /** The body as text, refused past `max` bytes (from Content-Length, or while reading). */
 async function readCapped(res: Response, max: number): Promise<string> {
-  const declared = Number(res.headers.get("content-length"));
-  if (declared > max) {
-    await res.body?.cancel();
-    throw new Error(`answer of ${declared} bytes, over ${max}`);
-  }
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel();
-      throw new Error(`answer over ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    all.set(c, o);
-    o += c.length;
-  }
-  return new TextDecoder().decode(all);
+  const bytes = await boundedBytes(res, max);
+  if (!bytes) throw new Error(`answer over ${max} bytes`);
+  return new TextDecoder().decode(bytes);
 }

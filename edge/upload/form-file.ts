@@ -4,6 +4,7 @@ import { ApiError } from "../lib/errors";
 import { BodyTooLarge, FormError, FormReader, formBoundary } from "../lib/multipart-form";
 import { R2StreamWriter } from "../lib/multipart-r2";
 import { SNIFF_BYTES, type Sniffed, sniff } from "../lib/sniff";
+import { concatBytes } from "../lib/bounded-body";
 
 const MAX_FIELD_BYTES = 4096;
 const MAX_FIELDS = 32;
@@ -32,16 +33,6 @@ export function checkContentLength(req: Request, limit: number): void {
   if (declared !== null && Number(declared) > limit) {
     throw new ApiError(413, `body: ${declared} bytes is more than the limit of ${limit}`);
   }
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /**
@@ -75,7 +66,7 @@ export async function receiveFormFile(
           head.push(chunk);
           headBytes += chunk.length;
         }
-        const first = concat(head, headBytes);
+        const first = concatBytes(head, headBytes);
         const sniffed = sniff(first);
         if (!sniffed) throw new ApiError(415, `${field}: not a file type this route takes (recognised by content, not by name or Content-Type)`);
         const plan = opts.plan(sniffed, fields);
