@@ -67,6 +67,12 @@ export type Method = "GET" | "PUT";
  * What a grant was minted for. Each route accepts the one purpose it was made for, so a token lifted
  * from one flow (a viewer's playlist, a part URL) opens nothing in another.
  */
+/**
+ * How long what a master playlist hands a viewer stays valid (its ad plan, its media tokens): long enough
+ * to watch a long film with pauses; a player that outlives it reloads the master.
+ */
+export const VIEWER_URL_TTL_SECONDS = 6 * 3600;
+
 export const GRANT_PURPOSES = ["viewer-media", "job-source", "job-output", "upload-part"] as const;
 export type GrantPurpose = (typeof GRANT_PURPOSES)[number];
 

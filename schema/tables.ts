@@ -338,10 +338,10 @@ export const meta = sqliteTable("meta", {
 
 
 /**
- * Objects whose deletion was asked, by prefix: written in the same batch as the rows that stop pointing at
- * them, removed once every object under the prefix that existed when it was asked (`askedAt`) is gone. A
- * delete that fails half-way is finished by the cron (edge/lib/storage.ts); objects added under the prefix
- * later (an episode uploaded again) are not touched.
+ * Objects whose deletion was asked, by prefix (ending with "/") or by key: written in the same batch as the
+ * rows that stop pointing at them, removed once every object under the prefix that existed when it was
+ * asked (`askedAt`) is gone. A delete that fails half-way is finished by the cron (edge/lib/storage.ts);
+ * objects added under the prefix later (an episode uploaded again) are not touched.
  */
 export const pendingDeletes = sqliteTable(
   "pending_deletes",
@@ -352,6 +352,8 @@ export const pendingDeletes = sqliteTable(
     reason: text("reason").notNull(),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
+    /** Not before (epoch ms): objects viewers may still be sent to (a replaced caption file). Null: at once. */
+    dueAt: integer("due_at"),
   },
   (t) => [index("pending_deletes_asked").on(t.askedAt)],
 );

@@ -14,7 +14,8 @@ import { defaultLabel, parseCaptions, toCanonicalLang, toVtt, usableLabel } from
 import type { AppEnv } from "../env";
 import { resourceApp } from "../lib/openapi";
 import { adminSecurity, reasonDoc, refuse, refused } from "../lib/responses";
-import { cleanupLater } from "../lib/storage";
+import { askDelete, deleteAskedNow } from "../lib/storage";
+import { VIEWER_URL_TTL_SECONDS } from "../../schema/signing";
 import { boundedBytes } from "../lib/bounded-body";
 
 /** The largest caption file accepted: a long film's subtitles are a few hundred KiB. */
@@ -135,7 +136,8 @@ export const adminCaptions = resourceApp()
         await c.env.MEDIA.delete(key);
         return refuse(c, 404, notFound(id, route, episode, true));
       }
-      if (previous) cleanupLater(c.executionCtx, `replaced captions ${previous.version}`, () => c.env.MEDIA.delete(captionKey(id, route, episode, lang, previous.version)));
+      // Subtitle playlists handed out before this still name the old file: it stays while they are valid.
+      if (previous) await askDelete(c.var.db, captionKey(id, route, episode, lang, previous.version), `captions ${lang} replaced`, { delayMs: VIEWER_URL_TTL_SECONDS * 1000 });
       return c.json({ ...summary(entry), format: parsed.captions.format }, previous ? 200 : 201);
     },
   )
@@ -173,7 +175,9 @@ export const adminCaptions = resourceApp()
       if (!existing.some((e) => e.lang === lang)) return refuse(c, 404, `episode ${route}/${episode} of film ${id} has no captions in ${lang}`);
       const { existed, previous } = await rewrite(c, id, route, episode, lang);
       if (!existed || !previous) return refuse(c, 404, `episode ${route}/${episode} of film ${id} has no captions in ${lang}`);
-      await c.env.MEDIA.delete(captionKey(id, route, episode, lang, previous.version));
+      const key = captionKey(id, route, episode, lang, previous.version);
+      await askDelete(c.var.db, key, `captions ${lang} deleted`);
+      await deleteAskedNow(c.var.db, c.env.MEDIA, key);
       return c.body(null, 204);
     },
   );

@@ -1,8 +1,9 @@
-// Deleting objects by prefix, durably. D1 and R2 cannot change in one transaction, so a delete is asked
-// for in the same D1 batch as the rows that stop pointing at the objects (askDelete, a pending_deletes
-// row), carried out at once (deleteAsked), and, if R2 fails half-way or the Worker is stopped, finished
-// by the cron (finishAskedDeletes). Only objects uploaded before the ask go: an episode uploaded again
-// under the same prefix keeps its new objects.
+// Deleting objects by prefix (or one by key), durably. D1 and R2 cannot change in one transaction, so a
+// delete is asked for in the same D1 batch as the rows that stop pointing at the objects (askDelete, a
+// pending_deletes row), carried out at once (deleteAsked), and, if R2 fails half-way or the Worker is
+// stopped, finished by the cron (finishAskedDeletes). Only objects uploaded before the ask go: an episode
+// uploaded again under the same prefix keeps its new objects. An ask can also wait (`delayMs`) while
+// viewers may still be sent to the objects, then only the cron carries it out.
 import { z } from "@hono/zod-openapi";
 import { and, asc, eq, lt, lte, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
@@ -32,12 +33,22 @@ export async function deletePrefix(bucket: R2Bucket, prefix: string, before?: nu
  * batch, after which no grant lets anything be written under the prefix's rows any more; asked again, the
  * later time wins.
  */
-export function askDelete(db: DrizzleD1Database, prefix: string, reason: string) {
+export function askDelete(db: DrizzleD1Database, prefix: string, reason: string, opts: { delayMs?: number } = {}) {
   const askedAt = sql`CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
+  const dueAt = opts.delayMs ? sql`CAST(unixepoch('subsec') * 1000 AS INTEGER) + ${Math.round(opts.delayMs)}` : null;
   return db
     .insert(pendingDeletes)
-    .values({ prefix, askedAt, reason })
-    .onConflictDoUpdate({ target: pendingDeletes.prefix, set: { askedAt, reason } });
+    .values({ prefix, askedAt, reason, dueAt })
+    .onConflictDoUpdate({ target: pendingDeletes.prefix, set: { askedAt, reason, dueAt } });
+}
+
+/** Deletes `key` (one object) if it was uploaded at or before `before`; 1 if it went. */
+async function deleteKey(bucket: R2Bucket, key: string, before: number): Promise<number> {
+  if (!isSafeKey(key) || key.split("/").length < 3) throw new Error(`refusing to delete unsafe key ${JSON.stringify(key)}`);
+  const head = await bucket.head(key);
+  if (!head || head.uploaded.getTime() > before) return 0;
+  await bucket.delete(key);
+  return 1;
 }
 
 /**
@@ -49,7 +60,7 @@ export async function deleteAsked(db: DrizzleD1Database, bucket: R2Bucket, prefi
   if (!ask) return 0;
   let deleted: number;
   try {
-    deleted = await deletePrefix(bucket, prefix, ask.askedAt);
+    deleted = prefix.endsWith("/") ? await deletePrefix(bucket, prefix, ask.askedAt) : await deleteKey(bucket, prefix, ask.askedAt);
   } catch (e) {
     await db
       .update(pendingDeletes)
@@ -94,13 +105,14 @@ export interface AskedDeletes {
   failed: number;
 }
 
-/** The cron's part: finishes asks older than ASK_GRACE_MS, oldest first, a bounded number per run. */
+/** The cron's part: finishes asks that are due (ASK_GRACE_MS after they were made, or their own time), oldest first, a bounded number per run. */
 export async function finishAskedDeletes(db: DrizzleD1Database, bucket: R2Bucket, now: number): Promise<AskedDeletes> {
+  const due = sql<number>`coalesce(${pendingDeletes.dueAt}, ${pendingDeletes.askedAt} + ${ASK_GRACE_MS})`;
   const asks = await db
     .select({ prefix: pendingDeletes.prefix })
     .from(pendingDeletes)
-    .where(lt(pendingDeletes.askedAt, now - ASK_GRACE_MS))
-    .orderBy(asc(pendingDeletes.askedAt))
+    .where(lt(due, now))
+    .orderBy(asc(due))
     .limit(ASKS_PER_RUN)
     .all();
   const result: AskedDeletes = { finished: 0, objects: 0, failed: 0 };

@@ -12,7 +12,7 @@ import type { StoredEntry } from "../ads";
 import { type AdServerContext, type ServedAd, adServerPlan, storeDecision } from "./ad-server";
 import { MAX_BREAKS, POST_ROLL, assignAds, closestByBandwidth, planBreakTimes, serializeMaster, signPlan } from "../hls";
 import { type EpisodeRef, planScope, playable } from "./episode";
-import { MEDIA_TOKEN_TTL_SECONDS, expiryFrom, mediaQuery } from "./media-tokens";
+import { expiryFrom, mediaQuery } from "./media-tokens";
 import { type PlaybackRows, pickRandom } from "./rows";
 import { subtitlePlaylistUrl } from "./captions";
 
@@ -59,7 +59,7 @@ export async function masterPlaylist(env: Env, rows: PlaybackRows, ref: EpisodeR
   const tracked = decided.flatMap((d, i) => (d ? [i] : []));
   const decision = tracked.length && adServer ? { id: await storeDecision(adServer.db, planScope(ref), decided), entries: tracked } : undefined;
   const now = Math.floor(Date.now() / 1000);
-  const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now, MEDIA_TOKEN_TTL_SECONDS), nonce: newNonce(), decision })}` : "";
+  const query = secret ? `?plan=${await signPlan(secret, { scope: planScope(ref), breaks: plan, exp: expiryFrom(now), nonce: newNonce(), decision })}` : "";
   const usedAds = ads.filter((a) => plan.some(([adId]) => adId === a.id));
   // Seek previews: the storyboard's WebVTT track (its sprites are beside it; the token covers the prefix).
   const storyboard = ep.renditions.find((r) => r.storyboard)?.storyboard;

@@ -1,20 +1,18 @@
 // Signed media URLs (MEDIA_SIGNING=on): a playlist hands out, with every URI, a GET grant on the prefix
 // of the job output it belongs to, so a token lifted from one episode opens nothing else.
 
-import { signGrant, verifyGrant } from "../../schema/signing";
+import { VIEWER_URL_TTL_SECONDS, signGrant, verifyGrant } from "../../schema/signing";
 import { config } from "../config";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 
-/** Long enough to watch a long film with pauses; a player that outlives it reloads the master. */
-export const MEDIA_TOKEN_TTL_SECONDS = 6 * 3600;
 /**
  * Expiries are rounded up to this step, so the playlists made within one step are byte-identical
  * (cacheable) and a token's life varies by at most the step.
  */
 const EXPIRY_STEP_SECONDS = 300;
 
-export function expiryFrom(nowSeconds: number, ttl = MEDIA_TOKEN_TTL_SECONDS): number {
+export function expiryFrom(nowSeconds: number, ttl = VIEWER_URL_TTL_SECONDS): number {
   return Math.ceil((nowSeconds + ttl) / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS;
 }
 

@@ -1,10 +1,13 @@
 // Captions over HTTP: the admin routes (PUT/GET/DELETE, every refusal, nothing stored on a 4xx), the master's
 // SUBTITLES renditions, the subtitle playlist against the stitched video variant of the same plan, caption
 // segments (cues, X-TIMESTAMP-MAP), media signing, and deletes.
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseMasterPlaylist } from "../../edge/hls";
+import worker from "../../edge/index";
 import { captionsPrefix } from "../../schema/keys";
+import { VIEWER_URL_TTL_SECONDS } from "../../schema/signing";
 import { count, lines, specProblems } from "./hls-fixtures";
 import { body, call, onlyFilmAds, planOf, seedEpisode, seedFilmAd } from "./playback-fixtures";
 import { consumeQueueInTest, files, form, postForm } from "./upload-support";
@@ -78,6 +81,10 @@ function fmp4(tracks: Array<{ id: number; timescale: number; decode: number }>) 
   return { init: Uint8Array.from([...box("ftyp", brand, u32(0)), ...init]), segment: Uint8Array.from([...box("styp", brand, u32(0)), ...segment, ...box("mdat", [1, 2, 3])]) };
 }
 
+async function runCron(at: number) {
+  await worker.scheduled(createScheduledController({ scheduledTime: new Date(at), cron: "*/10 * * * *" }), env);
+}
+
 describe("admin captions routes", () => {
   it("PUT answers 201 when new and 200 when replaced; GET lists; the stored WebVTT is normalised; DELETE 204 then 404", async () => {
     const ep = await seedEpisode({ renditions: twoRenditions() });
@@ -100,9 +107,17 @@ describe("admin captions routes", () => {
     const replaced = await put(ep, "en", VTT);
     expect(replaced.status).toBe(200);
     expect(await replaced.json()).toMatchObject({ lang: "en", cues: 1, format: "vtt" });
+    // The replaced version stays while subtitle playlists handed out before it may still name it…
     const keys = await objectsUnder(captionsPrefix(ep.filmId, ep.route, ep.episode));
-    expect(keys).toHaveLength(2); // the replaced version is gone
-    expect(keys).not.toContain(key);
+    expect(keys).toHaveLength(3);
+    expect(keys).toContain(key);
+    // …and the cron deletes it once they have all expired, not before.
+    await runCron(Date.now() + VIEWER_URL_TTL_SECONDS * 1000 - 60_000);
+    expect(await objectsUnder(captionsPrefix(ep.filmId, ep.route, ep.episode))).toContain(key);
+    await runCron(Date.now() + VIEWER_URL_TTL_SECONDS * 1000 + 60_000);
+    const left = await objectsUnder(captionsPrefix(ep.filmId, ep.route, ep.episode));
+    expect(left).toHaveLength(2);
+    expect(left).not.toContain(key);
 
     const list = await call(capsPath(ep), { headers: AUTH });
     expect(list.status).toBe(200);

@@ -1,0 +1,1 @@
+ALTER TABLE `pending_deletes` ADD `due_at` integer;
