@@ -148,9 +148,13 @@ export function planSearch(raw: string): SearchPlan {
     before.push(all);
   }
   const fallbacks: { arms: Arm[]; unless: string }[] = [];
+  // A pass runs when no film matches any expression before it, and each of those expressions matches
+  // within the next (the phrase holds every word; every word holds one of its variants): the last one
+  // alone says the same as all of them, and costs far less than an OR that still holds a 64-character
+  // phrase (up to 14 ms at 100,000 films, against 1.6 ms).
   const pass = (label: string, expr: string) => {
     if (before.includes(expr)) return;
-    fallbacks.push({ arms: fieldArms("films_fts", label, expr, []), unless: before.map((e) => `(${e})`).join(" OR ") });
+    fallbacks.push({ arms: fieldArms("films_fts", label, expr, []), unless: before.at(-1)! });
     before.push(expr);
   };
   if (long.some((w) => chars(w) > 3)) pass("typo", long.map((w) => `(${variantsOf(w).map(ftsString).join(" OR ")})`).join(" AND "));
@@ -169,28 +173,36 @@ export interface BuiltSearch {
 }
 
 /**
- * SQL of a plan: a page of films, arm by arm. Each arm is an FTS5 walk in rowid order cut at
- * offset + limit; UNION ALL keeps the arms' order and stops pulling once the page is complete, so a
- * page whose first arm fills it never runs the others. Films rows are read for the page only.
+ * SQL of a plan: a page of films, arm by arm, in one statement. Each arm is an FTS5 walk in rowid
+ * order cut at offset + limit; UNION ALL keeps the arms' order and stops pulling once the page is
+ * complete, so a page whose first arms fill it never runs the others. The arms of a fallback pass
+ * are behind NOT EXISTS of the expression its `unless` names, a constant condition SQLite evaluates
+ * (once) only when it reaches the pass: a text that is found never pays for it, and a text found
+ * nowhere runs every pass in the same statement instead of one round trip each. Films rows are read
+ * for the page only.
  */
-export function buildSearchQuery(arms: Arm[], page: { offset: number; limit: number }, unless?: string): BuiltSearch {
+export function buildSearchQuery(plan: { arms: Arm[]; fallbacks: { arms: Arm[]; unless: string }[] }, page: { offset: number; limit: number }): BuiltSearch {
   const params: (string | number)[] = [];
-  const armSql = arms.map((a, i) => {
+  let n = 0;
+  const armSql = (a: Arm) => {
     params.push(a.match, ...a.exclude.map((e) => e.match), page.offset + page.limit);
     const excluded = a.exclude.map((e) => ` AND NOT EXISTS (SELECT 1 FROM ${e.table} AS x WHERE x.${e.table} MATCH ? AND x.rowid = o.rowid)`).join("");
-    return `SELECT ${i} AS arm, rowid AS rid FROM (SELECT o.rowid FROM ${a.table} AS o WHERE o.${a.table} MATCH ?${excluded} ORDER BY o.rowid DESC LIMIT ?)`;
-  });
-  // D1 allows few terms per compound SELECT: arms go by threes into nested ones.
+    return `SELECT ${n++} AS arm, rowid AS rid FROM (SELECT o.rowid FROM ${a.table} AS o WHERE o.${a.table} MATCH ?${excluded} ORDER BY o.rowid DESC LIMIT ?)`;
+  };
+  // D1 allows few terms per compound SELECT: arms go by threes into nested ones (a pass has 3 or 6).
   const groups: string[] = [];
-  for (let i = 0; i < armSql.length; i += 3) groups.push(`SELECT arm, rid FROM (${armSql.slice(i, i + 3).join(" UNION ALL ")})`);
+  const pass = (arms: Arm[], unless?: string) => {
+    for (let i = 0; i < arms.length; i += 3) {
+      const terms = arms.slice(i, i + 3).map(armSql);
+      if (unless !== undefined) params.push(unless);
+      groups.push(`SELECT arm, rid FROM (${terms.join(" UNION ALL ")})${unless === undefined ? "" : " WHERE NOT EXISTS (SELECT 1 FROM films_fts WHERE films_fts MATCH ?)"}`);
+    }
+  };
+  pass(plan.arms);
+  for (const f of plan.fallbacks) pass(f.arms, f.unless);
   params.push(page.limit, page.offset);
-  if (unless) params.push(unless);
   return {
-    sql:
-      `SELECT ${SEARCH_COLUMNS} FROM (SELECT arm, rid FROM (${groups.join(" UNION ALL ")}) LIMIT ? OFFSET ?) AS hit ` +
-      "JOIN films f ON f.rowid = hit.rid " +
-      (unless ? "WHERE NOT EXISTS (SELECT 1 FROM films_fts WHERE films_fts MATCH ?) " : "") +
-      "ORDER BY hit.arm, hit.rid DESC",
+    sql: `SELECT ${SEARCH_COLUMNS} FROM (SELECT arm, rid FROM (${groups.join(" UNION ALL ")}) LIMIT ? OFFSET ?) AS hit JOIN films f ON f.rowid = hit.rid ORDER BY hit.arm, hit.rid DESC`,
     params,
   };
 }
