@@ -175,14 +175,25 @@ export interface BuiltSearch {
 /**
  * SQL of a plan: a page of films, arm by arm, in one statement. Each arm is an FTS5 walk in rowid
  * order cut at offset + limit; UNION ALL keeps the arms' order and stops pulling once the page is
- * complete, so a page whose first arms fill it never runs the others. The arms of a fallback pass
- * are behind NOT EXISTS of the expression its `unless` names, a constant condition SQLite evaluates
- * (once) only when it reaches the pass: a text that is found never pays for it, and a text found
- * nowhere runs every pass in the same statement instead of one round trip each. Films rows are read
- * for the page only.
+ * complete, so a page whose first arms fill it never runs the others. Films rows are read for the
+ * page only.
+ *
+ * Passes (the arms, then each fallback pass): pass k runs when no film matches U(k), the expression
+ * its `unless` names (nothing that came before it), and — but for the last pass — some film matches
+ * U(k+1), the expression of the pass itself, since every arm of the pass finds a subset of those
+ * films; the arms (a text with fallbacks) run when some film matches U(1). Each U is one FTS5 lookup
+ * of films_fts (materialized once, when the page first reaches a pass that asks): a text found
+ * verbatim asks U(1) only, and finds its first match at once; a text found nowhere no longer walks
+ * the arms of passes that cannot match (64 characters: one lookup instead of six walks), nor takes
+ * one round trip per pass.
  */
 export function buildSearchQuery(plan: { arms: Arm[]; fallbacks: { arms: Arm[]; unless: string }[] }, page: { offset: number; limit: number }): BuiltSearch {
   const params: (string | number)[] = [];
+  // U(1)..U(n): the fallbacks' `unless`, in order; U(k) is the expression of pass k-1.
+  const unless = plan.fallbacks.map((f) => f.unless);
+  const ctes = unless.map((_, k) => `u${k + 1} AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM films_fts WHERE films_fts MATCH ?) AS hit)`);
+  params.push(...unless);
+  const matches = (k: number) => `(SELECT hit FROM u${k})`;
   let n = 0;
   const armSql = (a: Arm) => {
     params.push(a.match, ...a.exclude.map((e) => e.match), page.offset + page.limit);
@@ -191,18 +202,23 @@ export function buildSearchQuery(plan: { arms: Arm[]; fallbacks: { arms: Arm[]; 
   };
   // D1 allows few terms per compound SELECT: arms go by threes into nested ones (a pass has 3 or 6).
   const groups: string[] = [];
-  const pass = (arms: Arm[], unless?: string) => {
+  const passes = [plan.arms, ...plan.fallbacks.map((f) => f.arms)];
+  passes.forEach((arms, k) => {
+    // Whether pass k runs, as a LIMIT (none, else 0), which SQLite computes before it pulls a row;
+    // as a WHERE it would be checked on each row after the arms' walks (it holds subqueries, so it is
+    // no constant that SQLite evaluates first). iif evaluates only the branch it takes.
+    const own = k < unless.length ? `iif(${matches(k + 1)}, -1, 0)` : "-1";
+    const limit = k === 0 ? own : `iif(${matches(k)}, 0, ${own})`;
     for (let i = 0; i < arms.length; i += 3) {
-      const terms = arms.slice(i, i + 3).map(armSql);
-      if (unless !== undefined) params.push(unless);
-      groups.push(`SELECT arm, rid FROM (${terms.join(" UNION ALL ")})${unless === undefined ? "" : " WHERE NOT EXISTS (SELECT 1 FROM films_fts WHERE films_fts MATCH ?)"}`);
+      const compound = `SELECT arm, rid FROM (${arms.slice(i, i + 3).map(armSql).join(" UNION ALL ")})`;
+      groups.push(limit === "-1" ? compound : `SELECT arm, rid FROM (${compound} LIMIT ${limit})`);
     }
-  };
-  pass(plan.arms);
-  for (const f of plan.fallbacks) pass(f.arms, f.unless);
+  });
   params.push(page.limit, page.offset);
   return {
-    sql: `SELECT ${SEARCH_COLUMNS} FROM (SELECT arm, rid FROM (${groups.join(" UNION ALL ")}) LIMIT ? OFFSET ?) AS hit JOIN films f ON f.rowid = hit.rid ORDER BY hit.arm, hit.rid DESC`,
+    sql:
+      (ctes.length ? `WITH ${ctes.join(", ")} ` : "") +
+      `SELECT ${SEARCH_COLUMNS} FROM (SELECT arm, rid FROM (${groups.join(" UNION ALL ")}) LIMIT ? OFFSET ?) AS hit JOIN films f ON f.rowid = hit.rid ORDER BY hit.arm, hit.rid DESC`,
     params,
   };
 }

@@ -172,6 +172,13 @@ describe("ranking within an arm", () => {
     expect((await search("Wombat Expres")).map((r) => r.id)).toEqual([exact, near]);
     // Found nowhere: each word by either half, the film added last first.
     expect((await search("Wombta Exprss")).map((r) => r.id)).toEqual([near, exact]);
+    // The passes page like the arms, and a page past the films found never reaches a later pass.
+    expect((await search("Wombta Exprss", "&offset=1&limit=1")).map((r) => r.id)).toEqual([exact]);
+    expect(await search("Wombat Express", "&offset=2&limit=5")).toEqual([]);
+    expect(await search("Wombta Exprss", "&offset=2&limit=5")).toEqual([]);
+    // No word by a half either: any word of four characters or more.
+    expect((await search("Wombat Qxzvjk")).map((r) => r.id)).toEqual([near, exact]);
+    expect((await search("Wombat Qxzvjk", "&offset=1")).map((r) => r.id)).toEqual([exact]);
   });
 });
 
