@@ -182,10 +182,11 @@ export interface BuiltSearch {
  * its `unless` names (nothing that came before it), and — but for the last pass — some film matches
  * U(k+1), the expression of the pass itself, since every arm of the pass finds a subset of those
  * films; the arms (a text with fallbacks) run when some film matches U(1). Each U is one FTS5 lookup
- * of films_fts (materialized once, when the page first reaches a pass that asks): a text found
- * verbatim asks U(1) only, and finds its first match at once; a text found nowhere no longer walks
- * the arms of passes that cannot match (64 characters: one lookup instead of six walks), nor takes
- * one round trip per pass.
+ * of films_fts (materialized once, when the page first reaches a pass that asks). U(1) ⊆ U(2) ⊆ …,
+ * so the broadest is asked first: a text that not even U(n) matches asks nothing else and walks only
+ * the last pass's arms. A text found verbatim asks U(n) and U(1), each finding its first match at
+ * once; a text found nowhere no longer walks the arms of passes that cannot match, nor takes one
+ * round trip per pass.
  */
 export function buildSearchQuery(plan: { arms: Arm[]; fallbacks: { arms: Arm[]; unless: string }[] }, page: { offset: number; limit: number }): BuiltSearch {
   const params: (string | number)[] = [];
@@ -207,8 +208,12 @@ export function buildSearchQuery(plan: { arms: Arm[]; fallbacks: { arms: Arm[]; 
     // Whether pass k runs, as a LIMIT (none, else 0), which SQLite computes before it pulls a row;
     // as a WHERE it would be checked on each row after the arms' walks (it holds subqueries, so it is
     // no constant that SQLite evaluates first). iif evaluates only the branch it takes.
-    const own = k < unless.length ? `iif(${matches(k + 1)}, -1, 0)` : "-1";
-    const limit = k === 0 ? own : `iif(${matches(k)}, 0, ${own})`;
+    // U(1) ⊆ U(2) ⊆ …: the broadest first, so a text that not even U(n) matches asks nothing else.
+    const last = unless.length;
+    let limit: string;
+    if (k === 0) limit = last === 0 ? "-1" : last === 1 ? `iif(${matches(1)}, -1, 0)` : `iif(${matches(last)}, iif(${matches(1)}, -1, 0), 0)`;
+    else if (k < last) limit = `iif(${matches(k + 1)}, iif(${matches(k)}, 0, -1), 0)`;
+    else limit = `iif(${matches(k)}, 0, -1)`;
     for (let i = 0; i < arms.length; i += 3) {
       const compound = `SELECT arm, rid FROM (${arms.slice(i, i + 3).map(armSql).join(" UNION ALL ")})`;
       groups.push(limit === "-1" ? compound : `SELECT arm, rid FROM (${compound} LIMIT ${limit})`);
