@@ -6,7 +6,8 @@
 -- segments per table; merged into one, a 64-character text found nowhere took 5.4 ms of D1's CPU
 -- instead of 8.4 (the home list 4.0, the same way), a two-word title 4.8 instead of 6.3.
 -- 'optimize' rewrites the index, not the films: the same rows, found the same way. The seeder runs the
--- same statements after loading a catalog, and the cron merges what writes add since (search-index.ts).
+-- same statements after loading a catalog. Writes after it add segments again, which FTS5 merges four
+-- at a time (automerge); running these statements again merges them all (README, Known limits).
 
 INSERT INTO films_fts (films_fts) VALUES ('optimize');
 --> statement-breakpoint
