@@ -29,6 +29,8 @@ interface AutocannonOptions {
   headers?: Record<string, string>;
   /** Clients walk this list over and over (one path per request). */
   requests?: { path: string }[];
+  /** Replace "[<id>]" in each request with a new unique id. */
+  idReplacement?: boolean;
 }
 type Autocannon = (opts: AutocannonOptions) => Promise<AutocannonResult>;
 
@@ -37,7 +39,17 @@ const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 export interface LoadOptions {
   connections: number;
   seconds: number;
+  /**
+   * Make every request distinct: each carries a throwaway query parameter `_` with a new unique id
+   * (the routes ignore it; it is part of the answer cache's key). With the answer cache off, concurrent
+   * requests for the same URL still share one render (edge/lib/answer-cache.ts, `inflight`), so a run
+   * repeating one URL measures that sharing as much as the route.
+   */
+  distinct?: boolean;
 }
+
+/** The query parameter `distinct` adds. */
+export const DISTINCT_PARAM = "_";
 
 export interface LoadFigures {
   /** 2xx answers per second over the run. */
@@ -56,13 +68,15 @@ export interface LoadFigures {
  * Loads `paths` (requests cycle through them, so several filters or queries share one run) on `base`.
  * Latency is autocannon's (from the request written to the whole response read), in ms.
  */
-export async function load(base: string, paths: string[], opts: LoadOptions | { connections: number; amount: number }): Promise<LoadFigures> {
+export async function load(base: string, paths: string[], opts: LoadOptions | { connections: number; amount: number; distinct?: boolean }): Promise<LoadFigures> {
+  const distinct = opts.distinct === true;
   const r = await autocannon({
     url: base,
     connections: opts.connections,
     ...("amount" in opts ? { amount: opts.amount } : { duration: opts.seconds }),
     timeout: 30,
-    requests: paths.map((path) => ({ path })),
+    idReplacement: distinct,
+    requests: paths.map((path) => ({ path: distinct ? `${path}${path.includes("?") ? "&" : "?"}${DISTINCT_PARAM}=[<id>]` : path })),
   });
   const ok = Object.entries(r.statusCodeStats)
     .filter(([code]) => code.startsWith("2"))

@@ -168,7 +168,14 @@ function querySetSection(q: QuerySetResult, d: CatalogData): string {
       `20 of each kind) and ${int(filters.reduce((n, k) => n + k.queries, 0))} filter requests (every subset of type, category, location and release year once per order, then 100 random combinations). ` +
       `Each request is probed once for its rows read; then each kind is one autocannon run of ${d.seconds} s with ${d.connections} connections cycling through its requests, ` +
       `and the home list (\`GET /api/v1/affair\`) is run the same way before the first kind, after every third and after the last (${q.home.length} runs, p50 ${q.home.map((h) => f0(h.p50Ms)).join(" / ")} ms). ` +
-      "**p50 / home** is the kind's median latency over that of the home runs just before and after it.",
+      "**p50 / home** is the kind's median latency over that of the home runs just before and after it." +
+      (q.distinct
+        ? " Every request of these runs, the home list's included, is made distinct by a throwaway query parameter `_` holding a new unique id (autocannon's idReplacement; the routes ignore it, the answer cache keys on it): " +
+          "with the answer cache off, concurrent requests for one URL still share one render (edge/lib/answer-cache.ts, its in-flight map), so the home list repeated as one URL over " +
+          `${d.connections} connections measured that sharing more than the route (a probe counting \`X-Cache: HIT\` answers under the same load at 100,000 films found 71–75 % of the home list's answers shared, against 36–54 % for kinds cycling through 20 requests, whose connections walk the list in step). ` +
+          (q.homeRepeated ? `Run that way once in this run, the home list had a p50 of ${f0(q.homeRepeated.p50Ms)} ms, against ${f0(homeP50)} ms (the median of its runs) with distinct requests. ` : "") +
+          "Runs before this one (BENCHMARKS.md before issue 10's latency work) repeated the home list's one URL."
+        : ""),
     "",
     table(head, align, rowsOf(search)),
     "",

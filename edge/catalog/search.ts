@@ -30,14 +30,9 @@ export const search = resourceApp()
       const plan = planSearch(query.content);
       if (plan.kind === "empty") return c.json({ search_films: [] }, 200, reads.headers());
       const page = pageOf(query);
-      const q = buildSearchQuery(plan.arms, page);
-      let rows = await reads.all<SearchRow>(q.sql, q.params);
-      // Nothing verbatim nor with every word: the fallback passes, unless this is a page past the end of films found.
-      for (const pass of plan.fallbacks) {
-        if (rows.length > 0) break;
-        const f = buildSearchQuery(pass.arms, page, pass.unless);
-        rows = await reads.all<SearchRow>(f.sql, f.params);
-      }
+      // One statement: the arms, then the fallback passes, each only when nothing before it matched at all.
+      const q = buildSearchQuery(plan, page);
+      const rows = await reads.all<SearchRow>(q.sql, q.params);
       return c.json({ search_films: rows.map((r) => toSearchFilm(r, config(c.env).publicBaseUrl)) }, 200, reads.headers());
     },
   )

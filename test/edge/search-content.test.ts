@@ -172,6 +172,13 @@ describe("ranking within an arm", () => {
     expect((await search("Wombat Expres")).map((r) => r.id)).toEqual([exact, near]);
     // Found nowhere: each word by either half, the film added last first.
     expect((await search("Wombta Exprss")).map((r) => r.id)).toEqual([near, exact]);
+    // The passes page like the arms, and a page past the films found never reaches a later pass.
+    expect((await search("Wombta Exprss", "&offset=1&limit=1")).map((r) => r.id)).toEqual([exact]);
+    expect(await search("Wombat Express", "&offset=2&limit=5")).toEqual([]);
+    expect(await search("Wombta Exprss", "&offset=2&limit=5")).toEqual([]);
+    // No word by a half either: any word of four characters or more.
+    expect((await search("Wombat Qxzvjk")).map((r) => r.id)).toEqual([near, exact]);
+    expect((await search("Wombat Qxzvjk", "&offset=1")).map((r) => r.id)).toEqual([exact]);
   });
 });
 
@@ -263,7 +270,10 @@ describe("planSearch (pure)", () => {
       ["title: typo", "introduction: typo", "people: typo"],
       ["title: any word", "introduction: any word", "people: any word"],
     ]);
-    expect(plan.fallbacks[0]!.unless).toBe('("silent river") OR ("silent" AND "river")');
+    // A pass runs when nothing matches what came before it: the last expression before it holds all
+    // the earlier ones (the phrase holds every word, every word one of its variants).
+    expect(plan.fallbacks[0]!.unless).toBe('"silent" AND "river"');
+    expect(plan.fallbacks[1]!.unless).toBe('("sil" OR "ent") AND ("riv" OR "ive" OR "ver")');
     expect(plan.fallbacks[1]!.arms[0]!.match).toBe('"silent" OR "river"');
     expect(plan.arms[1]).toMatchObject({ table: "films_intro", match: '"silent river"', exclude: [{ table: "films_title", match: '"silent river"' }] });
     expect(plan.arms.map((a) => a.table)).toEqual(["films_title", "films_intro", "films_people", "films_title", "films_intro", "films_people"]);
