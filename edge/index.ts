@@ -7,6 +7,7 @@ import { rollupViews } from "./rollup";
 import { sweepExpiredUploads } from "./admin/expired-uploads";
 import { config } from "./config";
 import { finishAskedDeletes } from "./lib/storage";
+import { mergeSearchIndexStatements } from "./catalog/search-index";
 import { handleViewsBatch, VIEWS_QUEUE } from "./views";
 
 export default {
@@ -23,7 +24,8 @@ export default {
   // (mark jobs failed).
   queue: (batch, env) => (batch.queue === VIEWS_QUEUE ? handleViewsBatch(batch, env) : handleQueue(batch, env)),
   // Cron (wrangler.toml [triggers]): rolls daily views up into the popularity and ranking counters,
-  // sweeps signed uploads past their expiry and finishes object deletes that failed. One failing does not
+  // sweeps signed uploads past their expiry, finishes object deletes that failed and merges a little of
+  // the search index. One failing does not
   // stop the others; the run fails if any did.
   async scheduled(controller, env) {
     const db = drizzle(env.DB);
@@ -32,6 +34,7 @@ export default {
       "views roll-up": () => rollupViews(db, now, config(env).viewHistoryDays),
       "upload sweep": () => sweepExpiredUploads(db, env.MEDIA, now),
       "asked deletes": () => finishAskedDeletes(db, env.MEDIA, now),
+      "search index merge": () => env.DB.batch(mergeSearchIndexStatements(env.DB)).then((r) => ({ statements: r.length })),
     };
     const results = await Promise.allSettled(Object.values(tasks).map((run) => run()));
     const names = Object.keys(tasks);
