@@ -25,8 +25,7 @@ export default {
   queue: (batch, env) => (batch.queue === VIEWS_QUEUE ? handleViewsBatch(batch, env) : handleQueue(batch, env)),
   // Cron (wrangler.toml [triggers]): rolls daily views up into the popularity and ranking counters,
   // sweeps signed uploads past their expiry, finishes object deletes that failed and merges a little of
-  // the search index. One failing does not
-  // stop the others; the run fails if any did.
+  // the search index. One failing does not stop the others; the run fails if any did.
   async scheduled(controller, env) {
     const db = drizzle(env.DB);
     const now = controller.scheduledTime;

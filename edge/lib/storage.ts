@@ -10,8 +10,8 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { isSafeKey } from "../../schema/signing";
 import { pendingDeletes } from "../../schema/tables";
 
-/** Deletes every object under `prefix` (ending with "/") uploaded at or before `before` (all if absent); answers how many went. */
-export async function deletePrefix(bucket: R2Bucket, prefix: string, before?: number): Promise<number> {
+/** Deletes every object under `prefix` (ending with "/") uploaded at or before `before`; answers how many went. */
+async function deletePrefix(bucket: R2Bucket, prefix: string, before: number): Promise<number> {
   // A prefix is built from validated ids; refuse anything that could widen the delete.
   if (!prefix.endsWith("/") || !isSafeKey(prefix) || prefix.split("/").length < 3) {
     throw new Error(`refusing to delete under unsafe prefix ${JSON.stringify(prefix)}`);
@@ -20,7 +20,7 @@ export async function deletePrefix(bucket: R2Bucket, prefix: string, before?: nu
   let cursor: string | undefined;
   for (;;) {
     const page = await bucket.list({ prefix, limit: 1000, cursor });
-    const doomed = page.objects.filter((o) => before === undefined || o.uploaded.getTime() <= before).map((o) => o.key);
+    const doomed = page.objects.filter((o) => o.uploaded.getTime() <= before).map((o) => o.key);
     if (doomed.length) await bucket.delete(doomed);
     deleted += doomed.length;
     if (!page.truncated) return deleted;
