@@ -1,4 +1,5 @@
 // TCP ports on loopback: pick a free one, ask whether one is free or answering, and wait on a condition.
+import { readFileSync } from "node:fs";
 import { type AddressInfo, createConnection, createServer } from "node:net";
 
 /** True when nothing listens on the port (it could be bound a moment ago). */
@@ -10,8 +11,38 @@ export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
   });
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** The kernel's range of ephemeral ports (the source ports of outgoing connections). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (lo && hi && lo <= hi) return [lo, hi];
+  } catch {
+    // not Linux: the IANA range
+  }
+  return [49152, 65535];
+}
+
+/** Ports handed out in this process, so two services of one test never get the same one. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1, chosen at random below the ephemeral range. A port
+ * the kernel picks (listen on 0) is an ephemeral one, and between its release and the service binding it,
+ * any outgoing connection on the machine (a load test makes thousands) may take it as its source port:
+ * EADDRINUSE. Below the range only another listener can take it, and the choice is random, so parallel
+ * test files rarely meet.
+ */
+export async function freePort(): Promise<number> {
+  const [lo] = ephemeralRange();
+  const base = Math.max(1024, lo - 12_000);
+  if (lo - base >= 1000) {
+    for (let i = 0; i < 100; i++) {
+      const port = base + Math.floor(Math.random() * (lo - base));
+      if (handedOut.has(port) || !(await isPortFree(port))) continue;
+      handedOut.add(port);
+      return port;
+    }
+  }
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", reject);
