@@ -80,17 +80,21 @@ it("uploads, resumes after an interruption, assembles byte-exact, and follows th
   expect(size).toBeGreaterThan(16 * 1024 * 1024);
 
   // First run: part 1 goes through; part 2 is held (never forwarded) and the run is killed meanwhile.
+  // "Held" means the proxy has read part 2 and is in this decision: a part merely seen (its headers) could
+  // still be reading its body when the decision below is swapped for "forward", and then be stored.
   let cut: () => void = () => {};
   const cutDone = new Promise<void>((resolve) => (cut = resolve));
   const laterPart = /\/parts\/([2-9]|\d\d+)$/;
+  let holding = false;
   proxy.decide = async (req) => {
     if (req.method !== "PUT" || !laterPart.test(req.path)) return { kind: "forward" };
+    holding = true;
     await cutDone;
     return { kind: "refuse", status: 503, reason: "held by the test" };
   };
   const first = runCli(args, stateDir);
   const partPut = (n: number) => proxy.seen.find((s) => s.method === "PUT" && s.path.endsWith(`/parts/${n}`));
-  await waitFor("part 1 stored and part 2 requested", async () => (partPut(1)?.status === 200 && partPut(2) !== undefined) || first.child.exitCode !== null, 60_000);
+  await waitFor("part 1 stored and part 2 held", async () => (partPut(1)?.status === 200 && holding) || first.child.exitCode !== null, 60_000);
   expect(first.child.exitCode, first.err()).toBeNull();
   first.kill();
   await first.exited;
