@@ -19,12 +19,11 @@ import {
   spawnTranscoder,
   startHarness,
   uploadEpisode,
+  outputExtras,
   waitForJob,
 } from "../support/edge-harness";
 import { freePort, TEST_SIGNING_SECRET, waitFor } from "../support/stack";
 
-/** The seek previews of a short episode (STORYBOARD_INTERVAL_SECONDS=5: one sprite sheet) and its track. */
-const storyboardKeys = (prefix: string) => [prefix + keys.storyboardSprite(0), prefix + keys.STORYBOARD_VTT];
 
 let h: Harness;
 let clips: ReturnType<typeof makeTempDir>;
@@ -110,7 +109,7 @@ describe("the transcoder behind the real edge", () => {
     // Every playlist parses from R2, the segments they name are there, and nothing else is.
     const master = readMasterPlaylist(await (await readObject(h, `${prefix}master.m3u8`)).text());
     expect(master.map((v) => v.uri)).toEqual(["360p/index.m3u8", "240p/index.m3u8"]);
-    const expected = new Set([`${prefix}master.m3u8`, `${prefix}poster.jpg`, ...storyboardKeys(prefix)]);
+    const expected = new Set(outputExtras(prefix));
     for (const v of master) {
       const res = await readObject(h, prefix + v.uri);
       expect(res.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
@@ -305,7 +304,7 @@ describe("the transcoder behind the real edge", () => {
     // One output: the episode points at the job's prefix, which holds exactly what its playlists
     // name; besides it there is only the source.
     const prefix = keys.episodeOutputPrefix(filmId, "line1", "1", jobId);
-    const expected = new Set([`${prefix}master.m3u8`, `${prefix}poster.jpg`, ...storyboardKeys(prefix)]);
+    const expected = new Set(outputExtras(prefix));
     const master = readMasterPlaylist(await (await readObject(h, `${prefix}master.m3u8`)).text());
     for (const v of master) {
       expected.add(prefix + v.uri);

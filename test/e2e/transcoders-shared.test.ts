@@ -20,12 +20,11 @@ import {
   spawnTranscoder,
   startHarness,
   uploadEpisode,
+  outputExtras,
   waitForJob,
 } from "../support/edge-harness";
 import { freePort, waitFor } from "../support/stack";
 
-/** The seek previews of a short episode (STORYBOARD_INTERVAL_SECONDS=5: one sprite sheet) and its track. */
-const storyboardKeys = (prefix: string) => [prefix + keys.storyboardSprite(0), prefix + keys.STORYBOARD_VTT];
 
 let h: Harness;
 let events: QueueEvents;
@@ -77,7 +76,7 @@ afterAll(async () => {
 /** Every file the job's playlists name is in R2, and the episode is ready on that job's prefix only. */
 async function expectOneOutput(filmId: string, episode: string, jobId: string, seconds: number) {
   const prefix = keys.episodeOutputPrefix(filmId, "line1", episode, jobId);
-  const expected = new Set([`${prefix}master.m3u8`, `${prefix}poster.jpg`, ...storyboardKeys(prefix)]);
+  const expected = new Set(outputExtras(prefix));
   for (const v of readMasterPlaylist(await (await readObject(h, `${prefix}master.m3u8`)).text())) {
     expected.add(prefix + v.uri);
     const media = readMediaPlaylist(await (await readObject(h, prefix + v.uri)).text(), prefix + v.uri);

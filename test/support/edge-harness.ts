@@ -8,6 +8,7 @@ import { Queue } from "bullmq";
 import { Miniflare } from "miniflare";
 import { AdminClient, type FilmInput } from "../../scripts/harness/admin-client";
 import { type JobView, jobIsOver } from "../../schema/jobs";
+import * as keys from "../../schema/keys";
 import { redisOptions } from "../../transcoder/src/queue";
 import { type HostileProxy, startHostileProxy } from "./hostile-proxy";
 import { listKeys } from "./hostile-storage";
@@ -184,3 +185,5 @@ export function ffmpegProcesses(needle: string): number[] {
   return pids;
 }
 
+/** A finished episode job's files beside its renditions: the master, the poster frame and the seek previews (one sprite sheet for a short clip). */
+export const outputExtras = (prefix: string) => [prefix + keys.MASTER_PLAYLIST, prefix + keys.POSTER_FRAME, prefix + keys.storyboardSprite(0), prefix + keys.STORYBOARD_VTT];
